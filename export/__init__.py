@@ -1,0 +1,1 @@
+"""Turning trained runs into browser bundles, and bundles into a static site."""

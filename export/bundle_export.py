@@ -1,0 +1,113 @@
+"""`tempera export`: a run's checkpoint -> a TensorFlow.js layers-model bundle + tempera.json.
+
+The model is rebuilt in tf_keras (Keras 2) with a free time dimension and a prediction
+after every character, so one bundle serves both window and stateful generation, and
+saved by the real tensorflowjs converter.
+"""
+
+import datetime
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from tempera import __version__
+from tempera.atomic import write_json
+from tempera.bundle import FORMAT_VERSION, MODES, load_bundle
+from tempera.errors import TemperaError
+from tempera.training.evaluate import HELD_OUT_STEP, bits
+from tempera.training.model import build_model
+from tempera.training.recipes import Recipe
+from tempera.training.run_folder import RunFolder
+
+SELF_CHECK_TOLERANCE = 1e-5
+
+
+def choose_epoch(run: RunFolder, epoch: int | None) -> dict:
+    history = run.history()
+    if not history:
+        raise TemperaError(f"run folder {run.path} has no checkpoint yet: train it first")
+    if epoch is None:
+        return run.best_epoch()
+    for row in history:
+        if row["epoch"] == epoch:
+            return row
+    raise TemperaError(f"run folder {run.path} has no epoch {epoch}; "
+                       f"epochs 1..{history[-1]['epoch']} exist")
+
+
+def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes: int) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "name": config.get("corpus_name", "model"),
+        "vocabulary": vocab,
+        "lowercase": config["lowercase"],
+        "maxlen": recipe.maxlen,
+        "layers": {"lstm_units": [recipe.units] * recipe.layers, "vocab_size": len(vocab)},
+        "modes": list(MODES),
+        "corpus": {"name": config.get("corpus_name"), "chars": config.get("corpus_chars")},
+        "held_out": {
+            "loss_nats_per_char": row["val_loss"], "loss_bits_per_char": round(bits(row["val_loss"]), 5),
+            "fraction": config["val_fraction"],
+            "metric": f"{recipe.maxlen} chars of context from a zero state -> next char, "
+                      f"a window every {HELD_OUT_STEP} chars of the held-out text"},
+        "recipe": recipe.name,
+        "epochs": row["epoch"],
+        "training_seconds": row["train_seconds"],
+        "weights_bytes": weights_bytes,
+        "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "tempera_version": __version__,
+    }
+
+
+def self_check(model, folder: str, vocab_size: int) -> float:
+    """The bundle, read back by the NumPy reader, must predict what Keras predicts."""
+    ids = np.random.default_rng(0).integers(vocab_size, size=(2, 24))
+    keras_probabilities = model.predict(np.eye(vocab_size, dtype=np.float32)[ids], verbose=0)[:, -1]
+    bundle = load_bundle(folder)
+    numpy_probabilities, _ = bundle.model.run(ids)
+    difference = float(np.abs(keras_probabilities - numpy_probabilities).max())
+    if difference > SELF_CHECK_TOLERANCE:
+        raise TemperaError(f"exported bundle disagrees with the Keras model (max |dp| = {difference:.2e})")
+    return difference
+
+
+def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = False) -> dict:
+    import tensorflowjs
+    import tf_keras as keras
+
+    run = RunFolder(run_path)
+    if not run.exists():
+        raise TemperaError(f"{run_path} is not a tempera run folder (no config.json)")
+    config, vocab = run.config(), run.vocabulary()
+    recipe = Recipe.from_dict(config["recipe"])
+    row = choose_epoch(run, epoch)
+    checkpoint = run.file(row["checkpoint"])
+    if not os.path.isfile(checkpoint):
+        raise TemperaError(f"checkpoint {row['checkpoint']} is missing from {run.path}")
+    if os.path.exists(out) and not force:
+        raise TemperaError(f"{out} already exists; pass --force to replace it")
+
+    trained = keras.models.load_model(checkpoint, compile=False)
+    model = build_model(len(vocab), recipe.units, recipe.layers, window=None, every_step=True)
+    model.set_weights(trained.get_weights())
+
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=".export-")
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a bundle is meant to be served
+    try:
+        tensorflowjs.converters.save_keras_model(model, staging)
+        weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
+                            for f in os.listdir(staging) if f.endswith(".bin"))
+        meta = metadata(config, vocab, recipe, row, weights_bytes)
+        write_json(os.path.join(staging, "tempera.json"), meta)
+        meta["self_check_max_dp"] = self_check(model, staging, len(vocab))
+        if os.path.exists(out):
+            shutil.rmtree(out) if os.path.isdir(out) else os.remove(out)
+        os.replace(staging, out)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)
+    return meta

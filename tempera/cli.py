@@ -1,0 +1,129 @@
+"""The `tempera` command: train, export, sample (and serve, build-site)."""
+
+import argparse
+import json
+import secrets
+import sys
+
+from . import __version__
+from .errors import TemperaError
+from .quiet import import_quietly
+
+DEFAULT_TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
+
+
+def _needs_training_extra(error: ImportError):
+    raise TemperaError(f"this command needs TensorFlow ({error.name} is not installed): "
+                       "pip install -e '.[train]'") from None
+
+
+def cmd_train(args) -> int:
+    try:
+        training = import_quietly("tempera.training.train")
+    except ImportError as error:
+        _needs_training_extra(error)
+    return training.train(args)
+
+
+def cmd_export(args) -> int:
+    try:
+        exporter = import_quietly("tempera.export.bundle_export")
+        import_quietly("tensorflowjs")
+    except ImportError as error:
+        _needs_training_extra(error)
+    meta = exporter.export_run(args.run, args.out, epoch=args.epoch, force=args.force)
+    print(f"exported epoch {meta['epochs']} (held-out {meta['held_out']['loss_nats_per_char']:.4f} "
+          f"nats/char, {meta['weights_bytes'] / 1e6:.2f} MB of weights) to {args.out}; "
+          f"NumPy reader agrees with Keras to {meta['self_check_max_dp']:.1e}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .bundle import load_bundle
+    from .generate import Generator
+
+    bundle = load_bundle(args.bundle)
+    encoding = bundle.vocab.encode_seed(args.seed_text)
+    if encoding.report():
+        print(f"note: {encoding.report()}", file=sys.stderr)
+    rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
+    generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
+    lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode)
+    if args.json:
+        print(json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
+                          "lanes": [{"temperature": l.temperature, "text": l.text} for l in lanes]},
+                         ensure_ascii=False))
+        return 0
+    if args.rng_seed is None:
+        print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
+    for lane in lanes:
+        label = "greedy" if lane.temperature == 0 else lane.temperature
+        print(f"------ temperature: {label}")
+        print(encoding.text + lane.text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="tempera", description="Character-level LSTM text generation: train in Python, generate in the browser.")
+    main.add_argument("--version", action="version", version=f"tempera {__version__}")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a char-LSTM on a text file")
+    train.add_argument("--corpus", help="a UTF-8 text file, or 'nietzsche' to download "
+                       "the notebook's corpus (needed for a new run)")
+    train.add_argument("--run", default="runs/latest",
+                       help="run folder; an existing one is resumed (default: runs/latest)")
+    train.add_argument("--recipe", choices=["default", "seed"], default="default",
+                       help="'seed' reproduces the course notebook")
+    case = train.add_mutually_exclusive_group()
+    case.add_argument("--lowercase", dest="lowercase", action="store_true", default=True,
+                      help="fold the corpus to lowercase (the default, as in the notebook)")
+    case.add_argument("--keep-case", dest="lowercase", action="store_false")
+    train.add_argument("--epochs", type=int, default=20, help="train until this epoch")
+    train.add_argument("--time-budget", type=float, metavar="MINUTES",
+                       help="stop after this many minutes (mid-epoch if need be)")
+    train.add_argument("--val-fraction", type=float, default=0.1,
+                       help="fraction of the text, at its end, held out (default 0.1)")
+    train.add_argument("--units", type=int, help="LSTM units per layer")
+    train.add_argument("--layers", type=int, help="number of LSTM layers")
+    train.add_argument("--batch", type=int, help="sequences per batch")
+    train.add_argument("--seq-len", type=int, help="characters per training sequence")
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--seed", type=int, default=1337, help="random seed of the run")
+    train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
+                       help="Keras progress output: 0 none, 1 bar, 2 a line per epoch")
+    train.set_defaults(handler=cmd_train)
+
+    export = commands.add_parser("export", help="export a run as a TensorFlow.js bundle")
+    export.add_argument("run", help="run folder")
+    export.add_argument("--out", required=True, help="bundle folder to write")
+    export.add_argument("--epoch", type=int, help="epoch to export (default: best held-out loss)")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.set_defaults(handler=cmd_export)
+
+    sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")
+    sample.add_argument("bundle", help="bundle folder (model.json + tempera.json)")
+    sample.add_argument("--seed-text", required=True)
+    sample.add_argument("--temperature", type=float, nargs="+", default=DEFAULT_TEMPERATURES)
+    sample.add_argument("--length", type=int, default=400)
+    sample.add_argument("--rng-seed", type=int, help="default: a random one, printed")
+    sample.add_argument("--mode", choices=["stateful", "window"], default="stateful")
+    sample.add_argument("--json", action="store_true", help="print the lanes as JSON")
+    sample.set_defaults(handler=cmd_sample)
+    return main
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except TemperaError as error:
+        print(f"tempera {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tempera {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

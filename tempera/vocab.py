@@ -1,0 +1,77 @@
+"""The character vocabulary and the policy for seed characters it does not know."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import TemperaError
+
+
+@dataclass(frozen=True)
+class SeedEncoding:
+    """A seed turned into ids, and what had to change to get there."""
+
+    text: str  # the seed as the model sees it (folded, unknown characters dropped)
+    ids: np.ndarray
+    folded: bool  # case was folded because the model is lowercase
+    dropped: list = field(default_factory=list)  # the distinct characters dropped, in order
+    dropped_count: int = 0  # how many characters of the seed were dropped
+
+    def report(self) -> str:
+        """One line for the user about what changed, or '' when nothing did."""
+        parts = []
+        if self.folded:
+            parts.append("seed lowercased (the model was trained on lowercase text)")
+        if self.dropped:
+            shown = ", ".join(repr(c) for c in self.dropped)
+            count = self.dropped_count
+            parts.append(f"dropped {count} unknown character{'s' if count != 1 else ''}: {shown}")
+        return "; ".join(parts)
+
+
+class Vocabulary:
+    """Characters in index order; a character is one Unicode code point."""
+
+    def __init__(self, chars, lowercase: bool):
+        self.chars = list(chars)
+        self.lowercase = bool(lowercase)
+        self.index = {c: i for i, c in enumerate(self.chars)}
+        if len(self.index) != len(self.chars):
+            raise TemperaError("vocabulary has repeated characters")
+
+    @classmethod
+    def from_text(cls, text: str, lowercase: bool) -> "Vocabulary":
+        return cls(sorted(set(text)), lowercase)
+
+    def __len__(self):
+        return len(self.chars)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Ids of a text made only of known characters (the corpus itself)."""
+        return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+    def encode_seed(self, seed: str) -> SeedEncoding:
+        """Apply the shared policy: fold case for a lowercase model, drop the rest.
+
+        An empty seed, or one with no known character, is an error.
+        """
+        if not seed:
+            raise TemperaError("the seed text is empty: type at least one character")
+        folded = self.lowercase and seed.lower() != seed
+        text = seed.lower() if self.lowercase else seed
+        kept, dropped, dropped_count = [], [], 0
+        for c in text:
+            if c in self.index:
+                kept.append(c)
+                continue
+            dropped_count += 1
+            if c not in dropped:
+                dropped.append(c)
+        if not kept:
+            raise TemperaError("the seed has no character the model knows: "
+                               + ", ".join(repr(c) for c in dropped))
+        kept_text = "".join(kept)
+        return SeedEncoding(kept_text, self.encode(kept_text), folded, dropped, dropped_count)

@@ -1,0 +1,152 @@
+"""Real TensorFlow training on a small corpus: the run folder, resuming, interruptions."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_folder_holds_everything(trained_run):
+    run, result = trained_run
+    for name in ("config.json", "vocab.json", "history.json", "history.csv", "loss.png",
+                 "samples.txt", "state.json", "checkpoints/epoch-001.h5", "checkpoints/epoch-002.h5"):
+        assert os.path.isfile(os.path.join(run, name)), name
+    assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert [row["epoch"] for row in history] == [1, 2]
+    for row in history:
+        assert row["train_bits"] == pytest.approx(row["train_loss"] / np.log(2), abs=1e-4)
+        assert row["val_bits"] == pytest.approx(row["val_loss"] / np.log(2), abs=1e-4)
+    assert history[1]["val_loss"] < history[0]["val_loss"]  # it learns
+    assert open(os.path.join(run, "loss.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_epoch_prints_losses_and_the_notebooks_samples(trained_run):
+    _, result = trained_run
+    for epoch in (1, 2):
+        assert f"epoch {epoch}: train " in result.stdout
+    assert "nats/char" in result.stdout and "bits/char" in result.stdout
+    assert result.stdout.count("--- Generating with seed:") == 2
+    for t in (0.2, 0.5, 1.0, 1.2):
+        assert result.stdout.count(f"------ temperature: {t}\n") == 2
+    samples = open(os.path.join(trained_run[0], "samples.txt"), encoding="utf-8").read()
+    assert samples.count("=== epoch") == 2
+
+
+def test_config_records_the_recipe(trained_run):
+    config = json.load(open(os.path.join(trained_run[0], "config.json")))
+    recipe = config["recipe"]
+    assert (recipe["units"], recipe["layers"], recipe["seq_len"], recipe["batch"]) == (24, 2, 40, 16)
+    assert recipe["every_step"] is True and config["lowercase"] is True
+
+
+def _copy_run(run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    return str(copy)
+
+
+def test_training_again_resumes_from_the_last_checkpoint(trained_run, tmp_path):
+    run = _copy_run(trained_run[0], tmp_path)
+    result = run_cli("train", "--run", run, "--epochs", "3", "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    assert "resuming" in result.stdout and "after epoch 2" in result.stdout
+    assert "epoch 1: train" not in result.stdout and "epoch 3: train" in result.stdout
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert [row["epoch"] for row in history] == [1, 2, 3]
+
+
+def _start_training(small_corpus, run, epochs, seq_len="40"):
+    command = [sys.executable, "-m", "tempera", "train", "--corpus", small_corpus, "--run", run,
+               "--units", "24", "--seq-len", seq_len, "--batch", "4", "--epochs", str(epochs),
+               "--verbose", "0"]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _wait_for(path, timeout=120):
+    deadline = time.time() + timeout
+    while not os.path.exists(path):
+        assert time.time() < deadline, f"{path} never appeared"
+        time.sleep(0.1)
+
+
+def test_ctrl_c_saves_and_the_run_resumes(small_corpus, tmp_path):
+    run = str(tmp_path / "run")
+    process = _start_training(small_corpus, run, epochs=50)
+    _wait_for(os.path.join(run, "checkpoints", "epoch-001.h5"))
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "run the same command again to resume" in stdout
+    state = json.load(open(os.path.join(run, "state.json")))
+    assert state["checkpoint"] == "checkpoints/interrupted.h5"
+    done = state["epochs_done"]
+    result = run_cli("train", "--run", run, "--epochs", str(done + 1), "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    assert "interrupted.h5" in result.stdout
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert [row["epoch"] for row in history] == list(range(1, done + 2))
+
+
+def test_sigkill_mid_epoch_resumes_from_the_last_complete_checkpoint(small_corpus, tmp_path):
+    run = str(tmp_path / "run")
+    process = _start_training(small_corpus, run, epochs=50)
+    _wait_for(os.path.join(run, "checkpoints", "epoch-002.h5"))
+    time.sleep(0.5)
+    process.kill()
+    process.wait(timeout=30)
+    state = json.load(open(os.path.join(run, "state.json")))
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert history[-1]["epoch"] == state["epochs_done"]
+    assert os.path.isfile(os.path.join(run, state["checkpoint"]))
+    done = state["epochs_done"]
+    result = run_cli("train", "--run", run, "--epochs", str(done + 1), "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    assert f"after epoch {done}" in result.stdout
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert [row["epoch"] for row in history] == list(range(1, done + 2))
+    assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+
+
+def test_time_budget_stops_training(small_corpus, tmp_path):
+    run = str(tmp_path / "run")
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--units", "16",
+                     "--batch", "4", "--epochs", "500", "--time-budget", "0.1", "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert 1 <= len(history) < 500
+    assert "time budget" in result.stdout
+
+
+def test_the_seed_recipe_is_the_notebooks_model(small_corpus, tmp_path):
+    run = str(tmp_path / "run")
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--recipe", "seed",
+                     "--epochs", "1", "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    recipe = json.load(open(os.path.join(run, "config.json")))["recipe"]
+    assert recipe == {**recipe, "units": 128, "layers": 1, "seq_len": 60, "window_step": 3,
+                      "batch": 128, "optimizer": "rmsprop", "learning_rate": 0.01,
+                      "every_step": False}
+    assert "1x LSTM(128), batch 128, rmsprop lr 0.01" in result.stdout
+
+
+def test_an_unwritable_run_folder_fails_before_training(small_corpus, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("train", "--corpus", small_corpus, "--run", str(blocker / "run"))
+    assert result.returncode == 2
+    assert "cannot write to run folder" in result.stderr or "not a folder" in result.stderr

@@ -1,0 +1,48 @@
+"""tf.data pipelines over integer character ids.
+
+Only the ids of the corpus live in memory; one-hot windows are made a batch at a time,
+so memory grows with the corpus, not with corpus x window x vocabulary.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+
+def split_held_out(ids: np.ndarray, val_fraction: float):
+    """The last `val_fraction` of the text is held out, as one contiguous piece."""
+    cut = len(ids) - int(round(len(ids) * val_fraction))
+    return ids[:cut], ids[cut:]
+
+
+def _windows(ids: tf.Tensor, starts: np.ndarray, length: int, batch: int) -> tf.data.Dataset:
+    """Batches of `length`-id slices of `ids` beginning at `starts`, in the given order."""
+    offsets = tf.range(length, dtype=tf.int64)
+    dataset = tf.data.Dataset.from_tensor_slices(starts.astype(np.int64)).batch(batch)
+    return dataset.map(lambda s: tf.gather(ids, s[:, None] + offsets[None, :]),
+                       num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def every_step_batches(ids, seq_len, batch, vocab_size, rng: np.random.Generator):
+    """One epoch of (one-hot x, next ids y) sequences; every position is a target.
+
+    Non-overlapping sequences of seq_len + 1 ids from a random first offset, shuffled.
+    """
+    offset = int(rng.integers(seq_len))
+    starts = np.arange(offset, len(ids) - seq_len, seq_len)
+    rng.shuffle(starts)
+    ids = tf.constant(ids, dtype=tf.int32)
+    return _windows(ids, starts, seq_len + 1, batch).map(
+        lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, 1:])).prefetch(tf.data.AUTOTUNE)
+
+
+def last_step_batches(ids, window, step, batch, vocab_size, rng: np.random.Generator | None):
+    """(one-hot window, next id) pairs: windows of `window` chars taken every `step` chars.
+
+    This is the notebook's data (window 60, step 3), and, unshuffled, the held-out set.
+    """
+    starts = np.arange(0, len(ids) - window, step)
+    if rng is not None:
+        rng.shuffle(starts)
+    ids = tf.constant(ids, dtype=tf.int32)
+    return _windows(ids, starts, window + 1, batch).map(
+        lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, -1])).prefetch(tf.data.AUTOTUNE)

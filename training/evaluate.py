@@ -1,0 +1,29 @@
+"""The held-out metric: 60 characters of context (from a zero state) -> the next character.
+
+It is the same for every recipe, so the notebook's model and ours are compared fairly.
+"""
+
+import math
+
+from .dataset import last_step_batches
+from .model import build_model
+
+HELD_OUT_STEP = 3  # a window every 3 chars of the held-out text, as the notebook samples
+EVAL_BATCH = 1024
+
+
+class HeldOut:
+    def __init__(self, val_ids, vocab_size: int, units: int, layers: int, maxlen: int):
+        self.model = build_model(vocab_size, units, layers, window=maxlen, every_step=False)
+        self.model.compile(loss="sparse_categorical_crossentropy")
+        self.batches = last_step_batches(val_ids, maxlen, HELD_OUT_STEP, EVAL_BATCH,
+                                         vocab_size, rng=None).cache()
+
+    def loss(self, trained_model) -> float:
+        """Mean held-out loss in nats/char of the trained model's weights."""
+        self.model.set_weights(trained_model.get_weights())
+        return float(self.model.evaluate(self.batches, verbose=0))
+
+
+def bits(nats: float) -> float:
+    return nats / math.log(2)

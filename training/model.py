@@ -1,0 +1,25 @@
+"""The char-LSTM in tf_keras: one-hot characters in, next-character probabilities out."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
+
+import tf_keras as keras  # noqa: E402  Keras 2: the config format TensorFlow.js can read
+
+
+def build_model(vocab_size: int, units: int, layers: int, window: int | None = None,
+                every_step: bool = True) -> keras.Model:
+    """A stack of `layers` LSTM(units) layers and a softmax over the vocabulary.
+
+    `window` fixes the time dimension (None: any length). With `every_step` the model
+    predicts after every character; otherwise only after the last one (the notebook's
+    model). Both shapes hold the same weights, so either can be rebuilt from the other.
+    """
+    inputs = keras.Input(shape=(window, vocab_size), name="chars")
+    x = inputs
+    for index in range(layers):
+        last = index == layers - 1
+        x = keras.layers.LSTM(units, return_sequences=every_step or not last,
+                              name=f"lstm_{index + 1}")(x)
+    outputs = keras.layers.Dense(vocab_size, activation="softmax", name="next_char")(x)
+    return keras.Model(inputs, outputs, name="tempera_char_lstm")

@@ -1,0 +1,36 @@
+"""Per-epoch samples at the notebook's temperatures, with the NumPy reference sampler."""
+
+import numpy as np
+
+from tempera.generate import Generator
+from tempera.lstm import CharLstm, LstmLayer
+
+SAMPLE_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
+SAMPLE_LENGTH = 400
+
+
+def char_lstm_from_keras(model) -> CharLstm:
+    """The NumPy LSTM holding a tf_keras model's current weights."""
+    layers, dense = [], None
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "LSTM":
+            config = layer.get_config()
+            layers.append(LstmLayer(*layer.get_weights(), config["activation"],
+                                    config["recurrent_activation"]))
+        elif kind == "Dense":
+            dense = layer.get_weights()
+    return CharLstm(layers, *dense)
+
+
+def epoch_samples(model, vocab, text: str, maxlen: int, rng: np.random.Generator) -> str:
+    """The notebook's printout: a random corpus seed, then 400 chars per temperature."""
+    start = int(rng.integers(0, len(text) - maxlen))
+    seed = text[start:start + maxlen]
+    generator = Generator(char_lstm_from_keras(model), vocab, maxlen)
+    lanes = generator.generate(vocab.encode(seed), SAMPLE_TEMPERATURES, SAMPLE_LENGTH,
+                               rng_seed=int(rng.integers(2**32)), mode="stateful")
+    lines = [f'--- Generating with seed: "{seed}"']
+    for lane in lanes:
+        lines += [f"------ temperature: {lane.temperature}", seed + lane.text]
+    return "\n".join(lines) + "\n"
