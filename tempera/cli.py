@@ -1,4 +1,4 @@
-"""The `tempera` command: train, export, sample (and serve, build-site)."""
+"""The `tempera` command: train, export, sample, serve, build-site."""
 
 import argparse
 import json
@@ -6,7 +6,9 @@ import secrets
 import sys
 
 from . import __version__
+from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
+from .paths import FRONTEND_DIST
 from .quiet import import_quietly
 
 DEFAULT_TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
@@ -63,6 +65,23 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .server.serve import serve
+
+    serve(args.models, args.static, args.host, args.port)
+    return 0
+
+
+def cmd_build_site(args) -> int:
+    from .export.site import build_site
+
+    index = build_site(args.out, args.model or [], args.static, DEFAULT_MODELS_DIR, args.force)
+    names = ", ".join(m["id"] for m in index["models"])
+    print(f"wrote the static site to {args.out} with {len(index['models'])} model(s): {names}")
+    print(f"try it: python -m http.server -d {args.out} 8000")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="tempera", description="Character-level LSTM text generation: train in Python, generate in the browser.")
     main.add_argument("--version", action="version", version=f"tempera {__version__}")
@@ -110,6 +129,22 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--mode", choices=["stateful", "window"], default="stateful")
     sample.add_argument("--json", action="store_true", help="print the lanes as JSON")
     sample.set_defaults(handler=cmd_sample)
+
+    serve = commands.add_parser("serve", help="serve the page and the model bundles")
+    serve.add_argument("--models", default=DEFAULT_MODELS_DIR,
+                       help="folder of bundles, one sub-folder each (default: the shipped models)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--static", default=FRONTEND_DIST, help=argparse.SUPPRESS)
+    serve.set_defaults(handler=cmd_serve)
+
+    site = commands.add_parser("build-site", help="write the page and its models as a static site")
+    site.add_argument("--out", required=True, help="folder to write")
+    site.add_argument("--model", action="append", metavar="BUNDLE",
+                      help="a bundle folder to include (repeatable; default: the shipped models)")
+    site.add_argument("--force", action="store_true", help="replace --out if it exists")
+    site.add_argument("--static", default=FRONTEND_DIST, help=argparse.SUPPRESS)
+    site.set_defaults(handler=cmd_build_site)
     return main
 
 

@@ -5,6 +5,7 @@ while it loads, before its own log level applies; none of them is actionable on 
 """
 
 import importlib
+import logging
 import os
 import tempfile
 import warnings
@@ -14,6 +15,7 @@ def quiet_tensorflow_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     warnings.filterwarnings("ignore", message=r".*HDF5 file via `model.save\(\)`.*")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def import_quietly(name: str):

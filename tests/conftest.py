@@ -51,3 +51,80 @@ def small_bundle(trained_run, tmp_path_factory):
     result = run_cli("export", trained_run[0], "--out", out)
     assert result.returncode == 0, result.stderr
     return out
+
+
+# ---- the real server and a real Chromium ---------------------------------------------------
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium where installed, else Playwright's own browser."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def models_dir(small_bundle, tmp_path_factory):
+    """A models folder holding the shipped Nietzsche bundle and the small test bundle."""
+    folder = tmp_path_factory.mktemp("models")
+    shutil.copytree(SHIPPED_BUNDLE, folder / "nietzsche")
+    shutil.copytree(small_bundle, folder / "small")
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def live_server(models_dir):
+    """`tempera serve` for real: waitress on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--models", models_dir,
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url + "api/models")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def open_page(browser, url: str):
+    """A new page at `url`, waiting until window.tempera.ready has settled."""
+    page = browser.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_function("() => window.tempera !== undefined")
+    page.evaluate("window.tempera.ready.then(() => true, () => false)")
+    return page

@@ -1,0 +1,62 @@
+"""`tempera build-site`: the page and its models as one folder for any static file server.
+
+Every URL in the page is relative, so the folder works under any sub-path.
+"""
+
+import os
+import shutil
+import tempfile
+
+from tempera.atomic import write_json
+from tempera.bundle import load_bundle
+from tempera.catalog import index_document, is_bundle, list_bundles
+from tempera.errors import TemperaError
+
+
+def _bundle_folders(models: list, default_dir: str) -> list:
+    if not models:
+        found = [os.path.join(default_dir, b["id"]) for b in list_bundles(default_dir)]
+        if not found:
+            raise TemperaError(f"no model bundle in {default_dir}; pass --model BUNDLE")
+        return found
+    for folder in models:
+        if not is_bundle(folder):
+            raise TemperaError(f"{folder} is not a model bundle (model.json + tempera.json)")
+    return models
+
+
+def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
+               force: bool = False) -> dict:
+    if not os.path.isfile(os.path.join(static_dir, "index.html")):
+        raise TemperaError(f"the page is not built ({static_dir} has no index.html): "
+                           "run `npm ci && npm run build`")
+    if os.path.exists(out) and not force:
+        raise TemperaError(f"{out} already exists; pass --force to replace it")
+    folders = _bundle_folders(models, default_models_dir)
+    ids = [os.path.basename(os.path.normpath(f)) for f in folders]
+    if len(set(ids)) != len(ids):
+        raise TemperaError("two bundles have the same folder name: " + ", ".join(ids))
+    for folder in folders:
+        load_bundle(folder)  # refuse to publish a broken bundle
+
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=".site-")
+    try:
+        shutil.copytree(static_dir, staging, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.map"))
+        for folder, model_id in zip(folders, ids):
+            shutil.copytree(folder, os.path.join(staging, "models", model_id),
+                            ignore=shutil.ignore_patterns(".*"))
+        index = index_document(os.path.join(staging, "models"))
+        write_json(os.path.join(staging, "models", "index.json"), index)
+        for root, dirs, files in os.walk(staging):  # mkdtemp is private; a site is public
+            os.chmod(root, 0o755)
+        os.chmod(staging, 0o755)
+        if os.path.exists(out):
+            shutil.rmtree(out) if os.path.isdir(out) else os.remove(out)
+        os.replace(staging, out)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)
+    return index

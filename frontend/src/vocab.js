@@ -1,0 +1,65 @@
+// The vocabulary and the shared policy for unknown seed characters (docs/sampling.md).
+// A character is one Unicode code point: Array.from splits strings by code point.
+
+export class SeedError extends Error {}
+
+export class Vocabulary {
+  constructor(chars, lowercase) {
+    this.chars = chars;
+    this.lowercase = lowercase;
+    this.index = new Map(chars.map((c, i) => [c, i]));
+  }
+
+  get size() {
+    return this.chars.length;
+  }
+
+  decode(ids) {
+    let text = '';
+    for (const id of ids) text += this.chars[id];
+    return text;
+  }
+
+  // {text, ids, folded, dropped (distinct, in order), droppedCount, report}
+  encodeSeed(seed) {
+    if (!seed) throw new SeedError('the seed text is empty: type at least one character');
+    const folded = this.lowercase && seed.toLowerCase() !== seed;
+    const source = this.lowercase ? seed.toLowerCase() : seed;
+    const kept = [];
+    const dropped = [];
+    let droppedCount = 0;
+    for (const c of Array.from(source)) {
+      if (this.index.has(c)) {
+        kept.push(c);
+        continue;
+      }
+      droppedCount += 1;
+      if (!dropped.includes(c)) dropped.push(c);
+    }
+    if (kept.length === 0) {
+      throw new SeedError(`the seed has no character the model knows: ${dropped.map(show).join(', ')}`);
+    }
+    return {
+      text: kept.join(''),
+      ids: kept.map((c) => this.index.get(c)),
+      folded,
+      dropped,
+      droppedCount,
+      report: seedReport(folded, dropped, droppedCount),
+    };
+  }
+}
+
+function show(c) {
+  return `'${c}'`;
+}
+
+function seedReport(folded, dropped, droppedCount) {
+  const parts = [];
+  if (folded) parts.push('seed lowercased (the model was trained on lowercase text)');
+  if (dropped.length) {
+    const plural = droppedCount === 1 ? '' : 's';
+    parts.push(`dropped ${droppedCount} unknown character${plural}: ${dropped.map(show).join(', ')}`);
+  }
+  return parts.join('; ');
+}

@@ -1,0 +1,38 @@
+"""The list of model bundles in a folder, as the page reads it from models/index.json."""
+
+import json
+import os
+
+from .paths import ROOT
+
+DEFAULT_MODELS_DIR = os.path.join(ROOT, "models")
+SUMMARY_KEYS = ("name", "lowercase", "maxlen", "layers", "modes", "corpus", "held_out", "epochs",
+                "training_seconds", "exported")
+
+
+def is_bundle(folder: str) -> bool:
+    return all(os.path.isfile(os.path.join(folder, f)) for f in ("tempera.json", "model.json"))
+
+
+def bundle_entry(model_id: str, folder: str) -> dict:
+    try:
+        with open(os.path.join(folder, "tempera.json"), encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (OSError, ValueError):
+        meta = {}
+    summary = {k: meta[k] for k in SUMMARY_KEYS if k in meta} if isinstance(meta, dict) else {}
+    return {"id": model_id, "name": summary.get("name", model_id), "path": f"models/{model_id}/",
+            "meta": summary}
+
+
+def list_bundles(models_dir: str) -> list:
+    """Every bundle folder directly inside `models_dir`, sorted by id."""
+    if not os.path.isdir(models_dir):
+        return []
+    return [bundle_entry(name, os.path.join(models_dir, name))
+            for name in sorted(os.listdir(models_dir))
+            if not name.startswith(".") and is_bundle(os.path.join(models_dir, name))]
+
+
+def index_document(models_dir: str) -> dict:
+    return {"models": list_bundles(models_dir)}

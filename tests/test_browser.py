@@ -1,0 +1,213 @@
+"""The page in a real Chromium, held against the NumPy reference sampler."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS, ROOT, free_port, open_page, wait_for_http
+from tempera.bundle import load_bundle
+from tempera.generate import Generator
+from tempera.rng import Mulberry32, lane_seed
+from tempera.sampling import reweight
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+BACKENDS = ["webgl", "wasm", "cpu"]
+TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
+BOUNDARY = 1e-6
+
+
+def reference(models_dir, model):
+    bundle = load_bundle(os.path.join(models_dir, model))
+    return bundle, Generator(bundle.model, bundle.vocab, bundle.maxlen)
+
+
+@pytest.fixture(scope="module")
+def pages(browser, live_server):
+    """One page per backend, kept for the module."""
+    opened = {b: open_page(browser, f"{live_server}?backend={b}&model=nietzsche") for b in BACKENDS}
+    yield opened
+    for page in opened.values():
+        page.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_bundle_loads_in_tfjs_layers(pages, backend):
+    page = pages[backend]
+    assert page.text_content("[data-testid=error]") == ""
+    assert page.text_content("[data-testid=backend]") == backend
+    assert page.evaluate("window.tempera.backend") == backend
+    assert not page.errors
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mode", ["stateful", "window"])
+def test_next_char_probabilities_equal_the_reference(pages, models_dir, backend, mode):
+    bundle, generator = reference(models_dir, "nietzsche")
+    for seed in ["the will to power is", "Supposing that truth is a woman--what then? " * 3]:
+        browser_p = np.array(pages[backend].evaluate(
+            "([t, m]) => window.tempera.probabilities(t, m)", [seed, mode]))
+        reference_p = generator.probabilities(bundle.vocab.encode_seed(seed).ids, mode)
+        assert browser_p.shape == reference_p.shape
+        assert np.abs(browser_p - reference_p).max() <= 1e-4
+
+
+def near_boundary(generator, seed_ids, generated_ids, lane, temperature, rng_seed, mode):
+    """Is the first differing draw within BOUNDARY of a cumulative-probability boundary?"""
+    context = np.concatenate([seed_ids, generated_ids]).astype(np.int64)
+    p = generator.probabilities(context, mode)
+    rng = Mulberry32(lane_seed(rng_seed, lane))
+    for _ in range(len(generated_ids)):
+        rng.uniform()
+    u = rng.uniform()
+    if temperature == 0:
+        top = np.sort(p)[-2:]
+        return top[1] - top[0] < BOUNDARY
+    cumulative = np.cumsum(reweight(p, temperature))
+    return bool(np.min(np.abs(cumulative / cumulative[-1] - u)) < BOUNDARY)
+
+
+def compare_lanes(page, models_dir, seed_text, rng_seed, mode, length=200):
+    bundle, generator = reference(models_dir, "nietzsche")
+    seed_ids = bundle.vocab.encode_seed(seed_text).ids
+    got = page.evaluate("(o) => window.tempera.generate(o)", {
+        "seedText": seed_text, "temperatures": TEMPERATURES, "length": length,
+        "rngSeed": rng_seed, "mode": mode})
+    expected = generator.generate(seed_ids, TEMPERATURES, length, rng_seed, mode)
+    boundary_cases = 0
+    for lane, (browser_lane, reference_lane) in enumerate(zip(got["lanes"], expected)):
+        assert browser_lane["temperature"] == reference_lane.temperature
+        a, b = browser_lane["text"], reference_lane.text
+        if a == b:
+            continue
+        first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+        prefix = bundle.vocab.encode(b[:first])
+        assert near_boundary(generator, seed_ids, prefix, lane, reference_lane.temperature,
+                             rng_seed, mode), f"lane {lane} differs at char {first}: {a!r} vs {b!r}"
+        boundary_cases += 1
+    return boundary_cases
+
+
+@pytest.mark.parametrize("backend", ["wasm", "cpu"])
+@pytest.mark.parametrize("mode", ["stateful", "window"])
+def test_generate_equals_the_reference_exactly(pages, models_dir, backend, mode):
+    assert compare_lanes(pages[backend], models_dir, "It is the Spirit that", 20261129, mode) == 0
+
+
+@pytest.mark.parametrize("mode", ["stateful", "window"])
+def test_generate_on_webgl_equals_the_reference_but_for_boundary_draws(pages, models_dir, mode):
+    cases = compare_lanes(pages["webgl"], models_dir, "It is the Spirit that", 20261129, mode)
+    print(f"webgl {mode}: {cases} draw(s) within {BOUNDARY} of a boundary")
+
+
+def test_the_small_model_trained_in_the_tests_matches_too(browser, live_server, models_dir):
+    page = open_page(browser, f"{live_server}?backend=wasm&model=small")
+    bundle, generator = reference(models_dir, "small")
+    seed = "the good will"
+    got = page.evaluate("(o) => window.tempera.generate(o)", {
+        "seedText": seed, "temperatures": TEMPERATURES, "length": 200, "rngSeed": 5,
+        "mode": "stateful"})
+    expected = generator.generate(bundle.vocab.encode_seed(seed).ids, TEMPERATURES, 200, 5)
+    assert [l["text"] for l in got["lanes"]] == [l.text for l in expected]
+    page.close()
+
+
+def test_a_person_types_a_seed_and_watches_four_lanes(browser, live_server):
+    page = open_page(browser, f"{live_server}?model=nietzsche&len=3000")
+    page.fill("[data-testid=seed-input]", "What is noble? <b>Bold</b> 😀")
+    page.click("[data-testid=generate]")
+    lanes = page.locator("[data-testid=lane]")
+    assert lanes.count() == 4
+    assert [lanes.nth(i).get_attribute("data-temperature") for i in range(4)] == \
+        ["0.2", "0.5", "1", "1.2"]
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=lane-text]')]
+        .every(e => e.textContent.length >= 20)""")
+    first = [len(t) for t in page.locator("[data-testid=lane-text]").all_text_contents()]
+    page.wait_for_timeout(300)
+    later = [len(t) for t in page.locator("[data-testid=lane-text]").all_text_contents()]
+    assert all(b > a for a, b in zip(first, later)), (first, later)  # text grows as we watch
+    page.click("[data-testid=stop]")
+    page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
+    stopped = page.locator("[data-testid=lane-text]").all_text_contents()
+    page.wait_for_timeout(300)
+    assert page.locator("[data-testid=lane-text]").all_text_contents() == stopped
+    assert all(len(t) < 3000 for t in stopped)
+    assert "Stopped" in page.text_content("[data-testid=status]")
+    assert "dropped" in page.text_content("[data-testid=seed-note]")
+    assert page.locator("b").count() == 0  # the seed is shown as text, never as markup
+    assert "rng=" in page.url and "seed=" in page.url
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, "four-lanes.png"), full_page=True)
+    assert not page.errors
+    page.close()
+
+
+def test_the_url_reproduces_a_run(browser, live_server):
+    url = f"{live_server}?model=nietzsche&seed=the%20free%20spirit&t=0,0.7&len=60&rng=77&mode=window"
+    texts = []
+    for _ in range(2):
+        page = open_page(browser, url)
+        page.click("[data-testid=generate]")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=status]').textContent.startsWith('Done')")
+        texts.append(page.locator("[data-testid=lane-text]").all_text_contents())
+        assert page.locator("[data-testid=lane]").first.get_attribute("data-temperature") == "0"
+        assert "greedy" in page.locator("[data-testid=lane]").first.text_content()
+        page.close()
+    assert texts[0] == texts[1] and all(len(t) == 60 for t in texts[0])
+
+
+def test_a_bad_temperature_is_reported_in_words(browser, live_server):
+    page = open_page(browser, f"{live_server}?model=nietzsche")
+    page.locator("[data-testid=lane-temperature]").first.fill("-1")
+    page.click("[data-testid=generate]")
+    assert "temperature must be 0 (greedy) or positive" in page.text_content("[data-testid=error]")
+    page.close()
+
+
+def test_a_missing_bundle_is_reported_in_words(browser, live_server, models_dir, tmp_path):
+    broken = os.path.join(models_dir, "broken")
+    os.makedirs(broken)
+    for name in ("tempera.json", "model.json"):
+        with open(os.path.join(models_dir, "small", name), "rb") as source:
+            with open(os.path.join(broken, name), "wb") as target:
+                target.write(source.read())
+    try:
+        page = open_page(browser, f"{live_server}?model=broken")
+        error = page.text_content("[data-testid=error]")
+        assert "weight shard" in error and "missing" in error
+        page.close()
+    finally:
+        import shutil
+
+        shutil.rmtree(broken)
+
+
+def test_the_static_site_works_under_a_sub_path(browser, models_dir, tmp_path):
+    site = tmp_path / "www" / "some" / "sub" / "path"
+    result = subprocess.run([sys.executable, "-m", "tempera", "build-site", "--out", str(site),
+                             "--model", os.path.join(models_dir, "nietzsche")],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                               "127.0.0.1", "--directory", str(tmp_path / "www")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/some/sub/path/"
+        wait_for_http(url)
+        page = open_page(browser, url + "?backend=wasm")
+        assert page.text_content("[data-testid=error]") == ""
+        got = page.evaluate("(o) => window.tempera.generate(o)", {
+            "seedText": "the free spirit", "temperatures": [0.5, 1.0], "length": 100,
+            "rngSeed": 3, "mode": "stateful"})
+        bundle, generator = reference(models_dir, "nietzsche")
+        expected = generator.generate(bundle.vocab.encode_seed("the free spirit").ids,
+                                      [0.5, 1.0], 100, 3)
+        assert [l["text"] for l in got["lanes"]] == [l.text for l in expected]
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
