@@ -7,6 +7,11 @@ import numpy as np
 from .errors import TemperaError
 
 
+def show_char(c: str) -> str:
+    """A character for a message: quoted if visible, else its code point (U+202E)."""
+    return f"'{c}'" if c.isprintable() else f"U+{ord(c):04X}"
+
+
 @dataclass(frozen=True)
 class SeedEncoding:
     """A seed turned into ids, and what had to change to get there."""
@@ -23,7 +28,7 @@ class SeedEncoding:
         if self.folded:
             parts.append("seed lowercased (the model was trained on lowercase text)")
         if self.dropped:
-            shown = ", ".join(repr(c) for c in self.dropped)
+            shown = ", ".join(show_char(c) for c in self.dropped)
             count = self.dropped_count
             parts.append(f"dropped {count} unknown character{'s' if count != 1 else ''}: {shown}")
         return "; ".join(parts)
@@ -72,6 +77,6 @@ class Vocabulary:
                 dropped.append(c)
         if not kept:
             raise TemperaError("the seed has no character the model knows: "
-                               + ", ".join(repr(c) for c in dropped))
+                               + ", ".join(show_char(c) for c in dropped))
         kept_text = "".join(kept)
         return SeedEncoding(kept_text, self.encode(kept_text), folded, dropped, dropped_count)

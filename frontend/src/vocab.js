@@ -50,8 +50,11 @@ export class Vocabulary {
   }
 }
 
+// A character for a message: quoted if visible, else its code point (U+202E), as Python's
+// str.isprintable() decides (the space is the one visible separator).
 function show(c) {
-  return `'${c}'`;
+  const invisible = c !== ' ' && /^[\p{C}\p{Z}]$/u.test(c);
+  return invisible ? `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}` : `'${c}'`;
 }
 
 function seedReport(folded, dropped, droppedCount) {
