@@ -7,13 +7,11 @@ saved by the real tensorflowjs converter.
 
 import datetime
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
 from tempera import __version__
-from tempera.atomic import write_json
+from tempera.atomic import staged_folder, write_json
 from tempera.bundle import FORMAT_VERSION, MODES, load_bundle
 from tempera.errors import TemperaError
 from tempera.training.evaluate import HELD_OUT_STEP, bits
@@ -93,21 +91,11 @@ def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = 
     model = build_model(len(vocab), recipe.units, recipe.layers, window=None, every_step=True)
     model.set_weights(trained.get_weights())
 
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".export-")
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; a bundle is meant to be served
-    try:
+    with staged_folder(out) as staging:
         tensorflowjs.converters.save_keras_model(model, staging)
         weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
                             for f in os.listdir(staging) if f.endswith(".bin"))
         meta = metadata(config, vocab, recipe, row, weights_bytes)
         write_json(os.path.join(staging, "tempera.json"), meta)
         meta["self_check_max_dp"] = self_check(model, staging, len(vocab))
-        if os.path.exists(out):
-            shutil.rmtree(out) if os.path.isdir(out) else os.remove(out)
-        os.replace(staging, out)
-    finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging)
     return meta

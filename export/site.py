@@ -5,9 +5,8 @@ Every URL in the page is relative, so the folder works under any sub-path.
 
 import os
 import shutil
-import tempfile
 
-from tempera.atomic import write_json
+from tempera.atomic import staged_folder, write_json
 from tempera.bundle import load_bundle
 from tempera.catalog import index_document, is_bundle, list_bundles
 from tempera.errors import TemperaError
@@ -39,10 +38,7 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
     for folder in folders:
         load_bundle(folder)  # refuse to publish a broken bundle
 
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".site-")
-    try:
+    with staged_folder(out) as staging:
         shutil.copytree(static_dir, staging, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.map"))
         for folder, model_id in zip(folders, ids):
@@ -50,13 +46,4 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
                             ignore=shutil.ignore_patterns(".*"))
         index = index_document(os.path.join(staging, "models"))
         write_json(os.path.join(staging, "models", "index.json"), index)
-        for root, dirs, files in os.walk(staging):  # mkdtemp is private; a site is public
-            os.chmod(root, 0o755)
-        os.chmod(staging, 0o755)
-        if os.path.exists(out):
-            shutil.rmtree(out) if os.path.isdir(out) else os.remove(out)
-        os.replace(staging, out)
-    finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging)
     return index

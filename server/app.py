@@ -5,7 +5,7 @@ import os
 
 from flask import Flask, abort, jsonify, send_file
 
-from tempera.catalog import index_document
+from tempera.catalog import index_document, is_inside
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -28,13 +28,10 @@ BUNDLE_CACHE = "public, max-age=3600, must-revalidate"
 
 def resolve_inside(root: str, relative: str) -> str:
     """The real path of `relative` under `root`, or a 404: no traversal, no symlink escapes."""
-    real_root = os.path.realpath(root)
-    candidate = os.path.realpath(os.path.join(real_root, relative))
-    if os.path.isabs(relative) or not candidate.startswith(real_root + os.sep):
+    candidate = os.path.join(os.path.realpath(root), relative)
+    if os.path.isabs(relative) or not is_inside(candidate, root) or not os.path.isfile(candidate):
         abort(404)
-    if not os.path.isfile(candidate):
-        abort(404)
-    return candidate
+    return os.path.realpath(candidate)
 
 
 def create_app(models_dir: str, static_dir: str) -> Flask:

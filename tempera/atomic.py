@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 
@@ -33,3 +34,25 @@ def write_text(path: str, text: str) -> None:
 
 def write_json(path: str, data) -> None:
     write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def staged_folder(path: str):
+    """Yield an empty folder beside `path`; on success it replaces `path` (file or folder).
+
+    A failure part-way leaves `path` as it was.
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=".staging-")
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; what is staged here is meant to be served
+    try:
+        yield staging
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.remove(path)
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)

@@ -25,13 +25,19 @@ def bundle_entry(model_id: str, folder: str) -> dict:
             "meta": summary}
 
 
+def is_inside(path: str, folder: str) -> bool:
+    """Does `path`, symlinks resolved, lie inside `folder`?"""
+    return os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
+
+
 def list_bundles(models_dir: str) -> list:
-    """Every bundle folder directly inside `models_dir`, sorted by id."""
+    """Every bundle folder directly inside `models_dir` (symlinks may not lead out), by id."""
     if not os.path.isdir(models_dir):
         return []
     return [bundle_entry(name, os.path.join(models_dir, name))
             for name in sorted(os.listdir(models_dir))
-            if not name.startswith(".") and is_bundle(os.path.join(models_dir, name))]
+            if not name.startswith(".") and is_bundle(os.path.join(models_dir, name))
+            and is_inside(os.path.join(models_dir, name), models_dir)]
 
 
 def index_document(models_dir: str) -> dict:

@@ -150,3 +150,13 @@ def test_an_unwritable_run_folder_fails_before_training(small_corpus, tmp_path):
     result = run_cli("train", "--corpus", small_corpus, "--run", str(blocker / "run"))
     assert result.returncode == 2
     assert "cannot write to run folder" in result.stderr or "not a folder" in result.stderr
+
+
+def test_keep_case_keeps_capitals_in_the_vocabulary(small_corpus, tmp_path):
+    run = str(tmp_path / "run")
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--keep-case", "--units", "8",
+                     "--epochs", "1", "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    vocab = json.load(open(os.path.join(run, "vocab.json"), encoding="utf-8"))
+    assert "T" in vocab and "P" in vocab
+    assert json.load(open(os.path.join(run, "config.json")))["lowercase"] is False

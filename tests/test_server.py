@@ -1,0 +1,92 @@
+"""The Flask app: what it serves, what it refuses, and its headers."""
+
+import http.client
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import ROOT, SHIPPED_BUNDLE
+from tempera.paths import FRONTEND_DIST
+from tempera.server.app import create_app
+
+
+@pytest.fixture()
+def models(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copytree(SHIPPED_BUNDLE, folder / "nietzsche")
+    os.symlink(SHIPPED_BUNDLE, folder / "linked-outside")  # a bundle outside: neither listed nor served
+    (tmp_path / "secret.txt").write_text("outside")
+    os.symlink(tmp_path / "secret.txt", folder / "nietzsche-link.txt")
+    return folder
+
+
+@pytest.fixture()
+def static(tmp_path):
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "index.html").write_text("<!doctype html><title>t</title>")
+    (folder / "app.js").write_text("console.log(1)")
+    (folder / "mod.wasm").write_bytes(b"\0asm\1\0\0\0")
+    os.symlink(os.path.join(ROOT, "pyproject.toml"), folder / "escape.toml")
+    return folder
+
+
+@pytest.fixture()
+def client(models, static):
+    return create_app(str(models), str(static)).test_client()
+
+
+def test_page_models_and_bundle_files_are_served(client):
+    assert client.get("/").status_code == 200
+    listing = client.get("/api/models").get_json()
+    assert [m["id"] for m in listing["models"]] == ["nietzsche"]
+    assert listing["models"][0]["meta"]["maxlen"] == 60
+    assert client.get("/models/index.json").get_json() == listing
+    model = client.get("/models/nietzsche/model.json")
+    assert model.status_code == 200 and model.mimetype == "application/json"
+    assert client.get("/models/nietzsche/tempera.json").get_json()["format_version"] == 1
+
+
+def test_content_types_and_headers(client):
+    wasm = client.get("/mod.wasm")
+    assert wasm.mimetype == "application/wasm"
+    shard = client.get("/models/nietzsche/group1-shard1of1.bin")
+    assert shard.mimetype == "application/octet-stream"
+    assert "max-age=3600" in shard.headers["Cache-Control"]
+    page = client.get("/")
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize("path", ["/../pyproject.toml", "/models/nietzsche/../../secret.txt",
+                                  "/models/nietzsche/%2e%2e/%2e%2e/secret.txt",
+                                  "/models/..%2f..%2fsecret.txt/model.json", "/escape.toml",
+                                  "/models/nietzsche-link.txt/x", "//etc/passwd",
+                                  "/models/linked-outside/model.json",
+                                  "/models/nietzsche/%2fetc%2fpasswd", "/nothing.js"])
+def test_nothing_outside_its_folders(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_only_get_and_head(client, method):
+    assert client.open("/", method=method).status_code == 405
+    assert client.open("/models/nietzsche/model.json", method=method).status_code == 405
+    assert client.head("/models/nietzsche/model.json").status_code == 200
+
+
+def test_the_real_server_refuses_raw_traversal(live_server):
+    host, port = live_server.split("//")[1].strip("/").split(":")
+    for path in ["/../../../../etc/passwd", "/models/small/../../../../etc/passwd",
+                 "/models/%2e%2e/%2e%2e/etc/passwd"]:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", path)  # sent exactly as written, not normalised
+        response = connection.getresponse()
+        assert response.status in (400, 404), path
+        assert b"root:" not in response.read()
+        connection.close()
