@@ -54,8 +54,8 @@ def test_next_char_probabilities_equal_the_reference(pages, models_dir, backend,
         assert np.abs(browser_p - reference_p).max() <= 1e-4
 
 
-def near_boundary(generator, seed_ids, generated_ids, lane, temperature, rng_seed, mode):
-    """Is the first differing draw within BOUNDARY of a cumulative-probability boundary?"""
+def boundary_distance(generator, seed_ids, generated_ids, lane, temperature, rng_seed, mode):
+    """How far the first differing draw lies from a cumulative-probability boundary."""
     context = np.concatenate([seed_ids, generated_ids]).astype(np.int64)
     p = generator.probabilities(context, mode)
     rng = Mulberry32(lane_seed(rng_seed, lane))
@@ -64,9 +64,9 @@ def near_boundary(generator, seed_ids, generated_ids, lane, temperature, rng_see
     u = rng.uniform()
     if temperature == 0:
         top = np.sort(p)[-2:]
-        return top[1] - top[0] < BOUNDARY
+        return float(top[1] - top[0])
     cumulative = np.cumsum(reweight(p, temperature))
-    return bool(np.min(np.abs(cumulative / cumulative[-1] - u)) < BOUNDARY)
+    return float(np.min(np.abs(cumulative / cumulative[-1] - u)))
 
 
 def compare_lanes(page, models_dir, seed_text, rng_seed, mode, length=200):
@@ -76,7 +76,7 @@ def compare_lanes(page, models_dir, seed_text, rng_seed, mode, length=200):
         "seedText": seed_text, "temperatures": TEMPERATURES, "length": length,
         "rngSeed": rng_seed, "mode": mode})
     expected = generator.generate(seed_ids, TEMPERATURES, length, rng_seed, mode)
-    boundary_cases = 0
+    boundary_cases = []
     for lane, (browser_lane, reference_lane) in enumerate(zip(got["lanes"], expected)):
         assert browser_lane["temperature"] == reference_lane.temperature
         a, b = browser_lane["text"], reference_lane.text
@@ -84,22 +84,21 @@ def compare_lanes(page, models_dir, seed_text, rng_seed, mode, length=200):
             continue
         first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
         prefix = bundle.vocab.encode(b[:first])
-        assert near_boundary(generator, seed_ids, prefix, lane, reference_lane.temperature,
-                             rng_seed, mode), f"lane {lane} differs at char {first}: {a!r} vs {b!r}"
-        boundary_cases += 1
+        distance = boundary_distance(generator, seed_ids, prefix, lane, reference_lane.temperature,
+                                     rng_seed, mode)
+        assert distance < BOUNDARY, f"lane {lane} differs at char {first}: {a!r} vs {b!r}"
+        boundary_cases.append(f"lane {lane} char {first}: {distance:.1e} from a boundary")
     return boundary_cases
 
 
-@pytest.mark.parametrize("backend", ["wasm", "cpu"])
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("mode", ["stateful", "window"])
-def test_generate_equals_the_reference_exactly(pages, models_dir, backend, mode):
-    assert compare_lanes(pages[backend], models_dir, "It is the Spirit that", 20261129, mode) == 0
-
-
-@pytest.mark.parametrize("mode", ["stateful", "window"])
-def test_generate_on_webgl_equals_the_reference_but_for_boundary_draws(pages, models_dir, mode):
-    cases = compare_lanes(pages["webgl"], models_dir, "It is the Spirit that", 20261129, mode)
-    print(f"webgl {mode}: {cases} draw(s) within {BOUNDARY} of a boundary")
+def test_generate_equals_the_reference(pages, models_dir, backend, mode):
+    """Same text, 4 lanes x 200 chars. The browser computes in float32 and the reference in
+    float64, so a draw that lands within 1e-6 of a cumulative-probability boundary may go
+    either way: such draws are counted and reported; any other difference fails."""
+    cases = compare_lanes(pages[backend], models_dir, "It is the Spirit that", 20261129, mode)
+    print(f"{backend} {mode}: {len(cases)} draw(s) within {BOUNDARY} of a boundary {cases}")
 
 
 def test_the_small_model_trained_in_the_tests_matches_too(browser, live_server, models_dir):
@@ -212,3 +211,38 @@ def test_the_static_site_works_under_a_sub_path(browser, models_dir, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generation_leaves_no_tensor_behind(pages, backend):
+    page = pages[backend]
+    before = page.evaluate("window.tempera.memory().numTensors")
+    for mode in ("stateful", "window"):
+        page.evaluate("(o) => window.tempera.generate(o)", {
+            "seedText": "the", "temperatures": TEMPERATURES, "length": 300 if mode == "stateful" else 20,
+            "rngSeed": 1, "mode": mode})
+        page.evaluate("(t) => window.tempera.probabilities(t, 'window')", "the will")
+    assert page.evaluate("window.tempera.memory().numTensors") == before
+
+
+def test_clicks_are_handled_promptly_while_generating(browser, live_server):
+    page = open_page(browser, f"{live_server}?model=nietzsche&len=20000&backend=wasm")
+    page.click("[data-testid=generate]")
+    page.wait_for_function("() => document.querySelector('[data-testid=lane-text]').textContent.length > 10")
+    delays = page.evaluate("""async () => {
+        const delays = [];
+        for (let i = 0; i < 10; i++) {
+          const clicked = performance.now();
+          await new Promise((resolve) => {
+            const button = document.querySelector('[data-testid=new-rng]');
+            button.addEventListener('click', () => resolve(), { once: true });
+            setTimeout(() => button.click(), 0);
+          });
+          delays.push(performance.now() - clicked);
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        return delays;
+    }""")
+    page.click("[data-testid=stop]")
+    assert sorted(delays)[len(delays) // 2] < 500, delays  # no freeze; the 100 ms target is in bench/
+    page.close()
