@@ -111,9 +111,11 @@ def test_sigkill_mid_epoch_resumes_from_the_last_complete_checkpoint(small_corpu
     process.wait(timeout=30)
     state = json.load(open(os.path.join(run, "state.json")))
     history = json.load(open(os.path.join(run, "history.json")))
-    assert history[-1]["epoch"] == state["epochs_done"]
-    assert os.path.isfile(os.path.join(run, state["checkpoint"]))
     done = state["epochs_done"]
+    # state.json is written last: a kill just before it leaves one history row ahead of it,
+    # and that epoch is trained again.
+    assert history[-1]["epoch"] in (done, done + 1)
+    assert os.path.isfile(os.path.join(run, state["checkpoint"]))
     result = run_cli("train", "--run", run, "--epochs", str(done + 1), "--verbose", "0")
     assert result.returncode == 0, result.stderr
     assert f"after epoch {done}" in result.stdout

@@ -1,0 +1,164 @@
+"""Generation speed, latency and memory in a real Chromium, per TensorFlow.js backend.
+
+    .venv/bin/python bench/browser.py [--backends webgl wasm cpu] [--repeats 3]
+
+Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate and
+prints a table per measure. Every ratio is measured within one run, same machine, same backend.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+SEED = "the free spirit is not the slave of its own will, "
+
+TIMED_RUN = """async ([options, repeats]) => {
+  const rates = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await window.tempera.generate({ ...options, rngSeed: i });
+    rates.push(options.length / ((performance.now() - started) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)];
+}"""
+
+FIRST_CHAR = """async () => {
+  await window.tempera.ready;
+  const loaded = performance.getEntriesByType('navigation')[0].loadEventEnd;
+  const readyAt = performance.now();
+  document.querySelector('[data-testid=generate]').click();
+  await new Promise((resolve) => {
+    const check = () => document.querySelector('[data-testid=lane-text]').textContent.length > 0
+      ? resolve() : requestAnimationFrame(check);
+    check();
+  });
+  const shown = performance.now();
+  document.querySelector('[data-testid=stop]').click();
+  return { readyAfterLoad: readyAt - loaded, firstCharAfterLoad: shown - loaded };
+}"""
+
+CLICK_LATENCY = """async () => {
+  const delays = [];
+  for (let i = 0; i < 40; i++) {
+    const clicked = performance.now();
+    await new Promise((resolve) => {
+      const button = document.querySelector('[data-testid=new-rng]');
+      button.addEventListener('click', () => resolve(), { once: true });
+      setTimeout(() => button.click(), 0);
+    });
+    delays.push(performance.now() - clicked);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  delays.sort((a, b) => a - b);
+  return { median: delays[20], p95: delays[37], max: delays[39] };
+}"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "api/models", timeout=1).read()
+            return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def measure_speed(page, repeats):
+    rate = lambda mode, lanes, length: page.evaluate(TIMED_RUN, [{  # noqa: E731
+        "seedText": SEED, "temperatures": [0.2, 0.5, 1.0, 1.2][:lanes], "length": length,
+        "mode": mode}, repeats])
+    return {"window1": rate("window", 1, 30), "stateful1": rate("stateful", 1, 400),
+            "stateful4": rate("stateful", 4, 400), "window4": rate("window", 4, 30)}
+
+
+def measure_memory(page, chars):
+    return page.evaluate("""async (chars) => {
+      const before = window.tempera.memory().numTensors;
+      const heapBefore = performance.memory ? performance.memory.usedJSHeapSize : null;
+      await window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
+                                      length: chars, rngSeed: 1, mode: 'stateful' });
+      const heapAfter = performance.memory ? performance.memory.usedJSHeapSize : null;
+      return { before, after: window.tempera.memory().numTensors, heapBefore, heapAfter };
+    }""", chars)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", nargs="+", default=["webgl", "wasm", "cpu"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory-chars", type=int, default=10000)
+    args = parser.parse_args()
+    server, url = start_server()
+    executable = shutil.which("chromium")
+    results = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            for backend in args.backends:
+                page = browser.new_page()
+                page.goto(f"{url}?backend={backend}&len=2000")
+                latency = page.evaluate(FIRST_CHAR)
+                page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
+                speed = measure_speed(page, args.repeats)
+                page.click("[data-testid=generate]")
+                clicks = page.evaluate(CLICK_LATENCY)
+                page.click("[data-testid=stop]")
+                memory = measure_memory(page, args.memory_chars)
+                results[backend] = (speed, latency, clicks, memory)
+                page.close()
+            page = browser.new_page()
+            page.goto(url)
+            page.evaluate("window.tempera.ready")
+            chosen = page.text_content("[data-testid=backend]")
+            reason = page.get_attribute("[data-testid=backend]", "title")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+
+    print(f"Chromium, shipped model, median of {args.repeats} runs; default backend here: {chosen} ({reason})\n")
+    print("| backend | window 1 lane (chars/s) | stateful 1 lane | stateful / window | "
+          "stateful 4 lanes (steps/s) | 4-lane time / 1-lane time |")
+    print("|---|---|---|---|---|---|")
+    for backend, (speed, *_rest) in results.items():
+        print(f"| {backend} | {speed['window1']:,.1f} | {speed['stateful1']:,.0f} | "
+              f"{speed['stateful1'] / speed['window1']:,.0f}x | {speed['stateful4']:,.0f} | "
+              f"{speed['stateful1'] / speed['stateful4']:.2f} |")
+    print("\n| backend | ready after load (ms) | first char after load (ms) | click delay while "
+          "generating, median / p95 / max (ms) | tensors before / after "
+          f"{args.memory_chars:,} chars x 4 lanes | JS heap before / after (MB) |")
+    print("|---|---|---|---|---|---|")
+    for backend, (_speed, latency, clicks, memory) in results.items():
+        heap = (f"{memory['heapBefore'] / 1e6:.1f} / {memory['heapAfter'] / 1e6:.1f}"
+                if memory["heapBefore"] else "n/a")
+        print(f"| {backend} | {latency['readyAfterLoad']:.0f} | {latency['firstCharAfterLoad']:.0f} | "
+              f"{clicks['median']:.1f} / {clicks['p95']:.1f} / {clicks['max']:.1f} | "
+              f"{memory['before']} / {memory['after']} | {heap} |")
+
+
+if __name__ == "__main__":
+    main()
