@@ -34,5 +34,9 @@ test: setup-dev frontend
 test-fast: setup-dev
 	$(PY) -m pytest -m "not slow and not browser"
 
+bench: setup-dev frontend
+	$(PY) bench/numpy_sampler.py
+	$(PY) bench/browser.py
+
 clean:
 	rm -rf $(VENV) node_modules frontend/dist

@@ -144,6 +144,11 @@ def test_the_seed_recipe_is_the_notebooks_model(small_corpus, tmp_path):
                       "batch": 128, "optimizer": "rmsprop", "learning_rate": 0.01,
                       "every_step": False}
     assert "1x LSTM(128), batch 128, rmsprop lr 0.01" in result.stdout
+    exported = run_cli("export", run, "--out", str(tmp_path / "bundle"))  # one target per window
+    assert exported.returncode == 0, exported.stderr  # ... still exports for both modes
+    sampled = run_cli("sample", str(tmp_path / "bundle"), "--seed-text", "the", "--length", "20",
+                      "--rng-seed", "1", "--mode", "window")
+    assert sampled.returncode == 0 and sampled.stdout.count("------ temperature:") == 4
 
 
 def test_an_unwritable_run_folder_fails_before_training(small_corpus, tmp_path):
