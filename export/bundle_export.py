@@ -14,7 +14,7 @@ from tempera import __version__
 from tempera.atomic import staged_folder, write_json
 from tempera.bundle import FORMAT_VERSION, MODES, load_bundle
 from tempera.errors import TemperaError
-from tempera.training.evaluate import HELD_OUT_STEP, bits
+from tempera.training.evaluate import bits, held_out_step
 from tempera.training.model import build_model
 from tempera.training.recipes import Recipe
 from tempera.training.run_folder import RunFolder
@@ -35,6 +35,10 @@ def choose_epoch(run: RunFolder, epoch: int | None) -> dict:
                        f"epochs 1..{history[-1]['epoch']} exist")
 
 
+def held_out_chars(config: dict) -> int:
+    return int(round(config.get("corpus_chars", 0) * config["val_fraction"]))
+
+
 def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes: int) -> dict:
     return {
         "format_version": FORMAT_VERSION,
@@ -49,7 +53,8 @@ def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes
             "loss_nats_per_char": row["val_loss"], "loss_bits_per_char": round(bits(row["val_loss"]), 5),
             "fraction": config["val_fraction"],
             "metric": f"{recipe.maxlen} chars of context from a zero state -> next char, "
-                      f"a window every {HELD_OUT_STEP} chars of the held-out text"},
+                      f"a window every {held_out_step(held_out_chars(config))} chars of the "
+                      "held-out text"},
         "recipe": recipe.name,
         "epochs": row["epoch"],
         "training_seconds": row["train_seconds"],

@@ -246,3 +246,31 @@ def test_clicks_are_handled_promptly_while_generating(browser, live_server):
     page.click("[data-testid=stop]")
     assert sorted(delays)[len(delays) // 2] < 500, delays  # no freeze; the 100 ms target is in bench/
     page.close()
+
+
+RECORD_WEBGL_CONTEXTS = """
+window.__webglContexts = [];
+for (const type of [HTMLCanvasElement, self.OffscreenCanvas].filter(Boolean)) {
+  const original = type.prototype.getContext;
+  type.prototype.getContext = function (kind, ...rest) {
+    const context = original.call(this, kind, ...rest);
+    if (context && String(kind).startsWith('webgl')) window.__webglContexts.push(context);
+    return context;
+  };
+}
+"""
+
+
+def test_a_lost_webgl_context_stops_generation_with_a_message(browser, live_server):
+    page = browser.new_page()
+    page.add_init_script(RECORD_WEBGL_CONTEXTS)
+    page.goto(f"{live_server}?model=nietzsche&backend=webgl&len=100000")
+    page.evaluate("() => window.tempera.ready")
+    page.click("[data-testid=generate]")
+    page.wait_for_function("() => document.querySelector('[data-testid=lane-text]').textContent.length > 0")
+    page.evaluate("""() => window.__webglContexts.forEach(
+        (gl) => gl.getExtension('WEBGL_lose_context')?.loseContext())""")
+    page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled",
+                           timeout=20000)
+    assert "WebGL context was lost" in page.text_content("[data-testid=error]")
+    page.close()

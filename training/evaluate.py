@@ -9,15 +9,20 @@ from .dataset import last_step_batches
 from .model import build_model
 
 HELD_OUT_STEP = 3  # a window every 3 chars of the held-out text, as the notebook samples
+MAX_WINDOWS = 25_000  # beyond this (a held-out text over 75k chars) windows are spread wider
 EVAL_BATCH = 1024
+
+
+def held_out_step(val_chars: int) -> int:
+    return max(HELD_OUT_STEP, -(-val_chars // MAX_WINDOWS))
 
 
 class HeldOut:
     def __init__(self, val_ids, vocab_size: int, units: int, layers: int, maxlen: int):
         self.model = build_model(vocab_size, units, layers, window=maxlen, every_step=False)
         self.model.compile(loss="sparse_categorical_crossentropy")
-        self.batches = last_step_batches(val_ids, maxlen, HELD_OUT_STEP, EVAL_BATCH,
-                                         vocab_size, rng=None).cache()
+        self.batches = last_step_batches(val_ids, maxlen, held_out_step(len(val_ids)),
+                                         EVAL_BATCH, vocab_size, rng=None).cache()
 
     def loss(self, trained_model) -> float:
         """Mean held-out loss in nats/char of the trained model's weights."""

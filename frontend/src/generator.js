@@ -17,6 +17,27 @@ function nextTurn() {
   });
 }
 
+// Rejects with signal.reason as soon as the signal aborts: a read-back from a lost GPU
+// context never settles, and generation must not hang on it.
+function unlessAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export function checkLength(value) {
   const length = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (!Number.isInteger(length)) throw new SamplingError(`length must be a whole number, got ${value}`);
@@ -45,8 +66,9 @@ export class Generator {
     return Array.from(values);
   }
 
-  // Calls onChars(charsPerLane, step) after each step; stops early when shouldStop() is true.
-  async generate({ seedIds, temperatures, length, rngSeed, mode }, { onChars, shouldStop } = {}) {
+  // Calls onChars(charsPerLane, step) after each step; stops early when shouldStop() is true,
+  // and fails with signal.reason when the AbortSignal `signal` aborts.
+  async generate({ seedIds, temperatures, length, rngSeed, mode }, { onChars, shouldStop, signal } = {}) {
     if (!MODES.includes(mode)) throw new SamplingError(`mode must be stateful or window, got ${mode}`);
     const temps = temperatures.map(checkTemperature);
     if (temps.length === 0) throw new SamplingError('give at least one temperature');
@@ -76,8 +98,12 @@ export class Generator {
         } else {
           probabilitiesTensor = this.lstm.probabilities(state);
         }
-        const p = await probabilitiesTensor.data();
-        probabilitiesTensor.dispose();
+        let p;
+        try {
+          p = await unlessAborted(probabilitiesTensor.data(), signal);
+        } finally {
+          probabilitiesTensor.dispose();
+        }
         const chosen = temps.map((t, lane) => draw(p, t, rngs[lane].uniform(), lane * size, size));
         const chars = chosen.map((id) => this.vocab.chars[id]);
         chars.forEach((c, lane) => {

@@ -10,7 +10,16 @@ import { checkRngSeed, checkTemperature, MAX_RNG_SEED } from './sampling.js';
 import * as ui from './ui.js';
 import { readUrl, writeUrl } from './url-state.js';
 
-const session = { generator: null, vocab: null, meta: null, backend: null, modelId: null, running: false, stopRequested: false };
+const session = {
+  generator: null,
+  vocab: null,
+  meta: null,
+  backend: null,
+  modelId: null,
+  running: false,
+  stopRequested: false,
+  failure: new AbortController(), // aborts every generation when the backend is lost
+};
 
 function randomRngSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
@@ -49,9 +58,10 @@ async function loadModel(model) {
 // The programmatic API: the same generator, without the page's lanes.
 async function apiGenerate({ seedText, temperatures, length, rngSeed, mode = 'stateful' }) {
   const encoding = session.vocab.encodeSeed(seedText);
-  const lanes = await session.generator.generate({
-    seedIds: encoding.ids, temperatures, length, rngSeed, mode,
-  });
+  const lanes = await session.generator.generate(
+    { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
+    { signal: session.failure.signal },
+  );
   return { lanes, backend: session.backend.name, seedText: encoding.text, seedReport: encoding.report };
 }
 
@@ -102,6 +112,7 @@ async function runFromPage() {
           writer.push(chars);
         },
         shouldStop: () => session.stopRequested,
+        signal: session.failure.signal,
       },
     );
     writer.flush();
@@ -160,8 +171,10 @@ function watchContextLoss() {
   const canvas = tf.backend()?.gpgpu?.gl?.canvas;
   if (!canvas) return;
   canvas.addEventListener('webglcontextlost', () => {
-    session.stopRequested = true;
-    ui.showError('The WebGL context was lost (the GPU was reset or is busy). Reload the page, or add ?backend=wasm to the address.');
+    session.failure.abort(new Error('The WebGL context was lost (the GPU was reset or is busy). ' +
+      'Reload the page, or add ?backend=wasm to the address.'));
+    ui.showError(session.failure.signal.reason.message);
+    ui.setStatus('Stopped: the WebGL backend is gone.');
   });
 }
 
