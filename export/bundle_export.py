@@ -12,8 +12,9 @@ import numpy as np
 
 from tempera import __version__
 from tempera.atomic import staged_folder, write_json
-from tempera.bundle import FORMAT_VERSION, MODES, load_bundle
+from tempera.bundle import FORMAT_VERSION, load_bundle
 from tempera.errors import TemperaError
+from tempera.generate import MODES
 from tempera.training.evaluate import bits, held_out_step
 from tempera.training.model import build_model
 from tempera.training.recipes import Recipe

@@ -16,7 +16,6 @@ from .lstm import CharLstm, LstmLayer
 from .vocab import Vocabulary
 
 FORMAT_VERSION = 1
-MODES = ("stateful", "window")
 DTYPES = {"float32": np.float32, "int32": np.int32}
 
 
