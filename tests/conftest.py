@@ -1,8 +1,12 @@
 """Shared fixtures: a small corpus, a real model trained on it, and its exported bundle."""
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -54,11 +58,6 @@ def small_bundle(trained_run, tmp_path_factory):
 
 
 # ---- the real server and a real Chromium ---------------------------------------------------
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
