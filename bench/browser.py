@@ -49,21 +49,7 @@ FIRST_CHAR = """async () => {
   return { readyAfterLoad: readyAt - loaded, firstCharAfterLoad: shown - loaded };
 }"""
 
-CLICK_LATENCY = """async () => {
-  const delays = [];
-  for (let i = 0; i < 40; i++) {
-    const clicked = performance.now();
-    await new Promise((resolve) => {
-      const button = document.querySelector('[data-testid=new-rng]');
-      button.addEventListener('click', () => resolve(), { once: true });
-      setTimeout(() => button.click(), 0);
-    });
-    delays.push(performance.now() - clicked);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  delays.sort((a, b) => a - b);
-  return { median: delays[20], p95: delays[37], max: delays[39] };
-}"""
+CLICK_DELAYS = open(os.path.join(ROOT, "bench", "probes", "click_delays.js")).read()
 
 
 def free_port():
@@ -125,7 +111,8 @@ def main():
                 page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
                 speed = measure_speed(page, args.repeats)
                 page.click("[data-testid=generate]")
-                clicks = page.evaluate(CLICK_LATENCY)
+                delays = page.evaluate(CLICK_DELAYS, 40)
+                clicks = {"median": statistics.median(delays), "p95": delays[37], "max": delays[-1]}
                 page.click("[data-testid=stop]")
                 page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
                 memory = measure_memory(page, args.memory_chars)

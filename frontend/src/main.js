@@ -13,7 +13,6 @@ import { readUrl, writeUrl } from './url-state.js';
 const session = {
   generator: null,
   vocab: null,
-  meta: null,
   backend: null,
   modelId: null,
   running: false,
@@ -48,7 +47,6 @@ async function loadModel(model) {
   session.model = bundle.model;
   session.generator = new Generator(new CharLstm(bundle.model), bundle.vocab, bundle.meta.maxlen);
   session.vocab = bundle.vocab;
-  session.meta = bundle.meta;
   session.modelId = model.id;
   ui.elements.modelFacts.textContent = describeModel(bundle.meta);
   // Warm up: the first run compiles kernels (shaders on WebGL) so the first character is quick.
