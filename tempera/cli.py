@@ -42,12 +42,16 @@ def cmd_export(args) -> int:
 
 def cmd_sample(args) -> int:
     from .bundle import load_bundle
-    from .generate import Generator
+    from .generate import PRIME_CHARS, Generator, check_length, length_note
 
     bundle = load_bundle(args.bundle)
     encoding = bundle.vocab.encode_seed(args.seed_text)
-    if encoding.report():
-        print(f"note: {encoding.report()}", file=sys.stderr)
+    notes = [encoding.report(), length_note(check_length(args.length))]
+    if args.mode == "stateful" and len(encoding.ids) > PRIME_CHARS:
+        notes.append(f"the seed has {len(encoding.ids):,} characters; the model reads its last "
+                     f"{PRIME_CHARS:,}")
+    for note in filter(None, notes):
+        print(f"note: {note}", file=sys.stderr)
     rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
     generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
     lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode)

@@ -1,7 +1,8 @@
 """Reference text generation: several temperature lanes advancing together.
 
 Two modes (docs/sampling.md):
-- stateful: prime the LSTM on the whole seed once, then feed one character per step;
+- stateful: prime the LSTM on the seed's last PRIME_CHARS characters, then feed one character
+            per step;
 - window:   for every character re-run the last `maxlen` characters from a zero state,
             as the original notebook does.
 """
@@ -16,6 +17,9 @@ from .sampling import check_rng_seed, check_temperature, draw
 
 MODES = ("stateful", "window")
 MAX_LENGTH = 100_000
+# The models learn from sequences of a few hundred characters at most, so a longer seed adds
+# priming time, not context; both samplers read only the seed's end.
+PRIME_CHARS = 2_000
 
 
 @dataclass
@@ -29,9 +33,14 @@ def check_length(length) -> int:
         raise TemperaError(f"length must be a whole number, got {length!r}")
     if length < 0:
         raise TemperaError(f"length must be 0 or more, got {length}")
-    if length > MAX_LENGTH:
-        raise TemperaError(f"length {length} is over the limit of {MAX_LENGTH} characters")
     return int(length)
+
+
+def length_note(length: int) -> str:
+    """What to tell the user when generation caps `length` at MAX_LENGTH ("" when it does not)."""
+    if length <= MAX_LENGTH:
+        return ""
+    return f"length {length:,} is over the limit: capped at {MAX_LENGTH:,} characters"
 
 
 class Generator:
@@ -45,8 +54,7 @@ class Generator:
     def probabilities(self, seed_ids, mode: str = "stateful") -> np.ndarray:
         """Next-character probabilities after the seed, in vocabulary order."""
         ids = np.asarray(seed_ids)
-        if mode == "window":
-            ids = ids[-self.maxlen:]
+        ids = ids[-self.maxlen:] if mode == "window" else ids[-PRIME_CHARS:]
         probabilities, _ = self.model.run(ids[None, :])
         return probabilities[0]
 
@@ -57,7 +65,7 @@ class Generator:
         temperatures = [check_temperature(t) for t in temperatures]
         if not temperatures:
             raise TemperaError("give at least one temperature")
-        length = check_length(length)
+        length = min(check_length(length), MAX_LENGTH)
         rng_seed = check_rng_seed(rng_seed)
         lanes = len(temperatures)
         rngs = [Mulberry32(lane_seed(rng_seed, lane)) for lane in range(lanes)]
@@ -68,7 +76,7 @@ class Generator:
         if mode == "window":
             history = np.tile(seed_ids[-self.maxlen:], (lanes, 1))
         else:
-            probabilities, state = self.model.run(seed_ids[None, :])
+            probabilities, state = self.model.run(seed_ids[None, -PRIME_CHARS:])
             probabilities = np.repeat(probabilities, lanes, axis=0)
             state = [(np.repeat(h, lanes, axis=0), np.repeat(c, lanes, axis=0)) for h, c in state]
         generated = np.zeros((lanes, length), dtype=np.int64)

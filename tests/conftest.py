@@ -14,9 +14,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NIETZSCHE = os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt")
 SHIPPED_BUNDLE = os.path.join(ROOT, "models", "nietzsche")
 
-# A little text with real structure, so a tiny LSTM learns something in two epochs.
+# Characters far from ASCII: an emoji (outside the BMP: two UTF-16 units, one character),
+# CJK, a combining acute accent (U+0301) and a right-to-left mark (U+200F).
+RARE_CHARS = "😀永劫回帰\u0301\u200f"
+
+# A little text with real structure, so a tiny LSTM learns something in two epochs; every
+# tenth line carries the rare characters, which must survive training, export and the page.
 SMALL_TEXT = "".join(
     f"The {a} {b} is {c}. Is the {a} not {c}? ({n}) Perhaps; the {b} says so!\n"
+    + (f"Cafe\u0301 😀 永劫回帰 \u200fsays the {a} {b}.\n" if n % 10 == 0 else "")
     for n, (a, b, c) in enumerate(
         (a, b, c)
         for a in ("free", "good", "old", "strong")
@@ -59,7 +65,8 @@ def small_bundle(trained_run, tmp_path_factory):
 
 # ---- the real server and a real Chromium ---------------------------------------------------
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--js-flags=--expose-gc"]  # window.gc(), to measure the heap after collection
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 

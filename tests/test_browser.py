@@ -1,13 +1,16 @@
 """The page in a real Chromium, held against the NumPy reference sampler."""
 
+import json
 import os
+import pathlib
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import ARTIFACTS, ROOT, free_port, open_page, wait_for_http
+from conftest import ARTIFACTS, RARE_CHARS, ROOT, free_port, open_page, wait_for_http
 from tempera.bundle import load_bundle
 from tempera.generate import Generator
 from tempera.rng import Mulberry32, lane_seed
@@ -113,6 +116,26 @@ def test_the_small_model_trained_in_the_tests_matches_too(browser, live_server, 
     page.close()
 
 
+def test_rare_characters_survive_training_export_and_the_page(browser, live_server, models_dir):
+    """The small corpus holds an emoji, CJK, a combining accent and an RTL mark: they are in
+    the exported vocabulary, the page takes them in a seed without dropping any, and its
+    probabilities and text after them equal the reference's."""
+    bundle, generator = reference(models_dir, "small")
+    assert set(RARE_CHARS) <= set(bundle.vocab.chars)
+    page = open_page(browser, f"{live_server}?backend=wasm&model=small")
+    seed = "cafe\u0301 😀 永劫回帰 \u200fsays the"
+    browser_p = np.array(page.evaluate("(t) => window.tempera.probabilities(t, 'stateful')", seed))
+    reference_p = generator.probabilities(bundle.vocab.encode_seed(seed).ids)
+    assert np.abs(browser_p - reference_p).max() <= 1e-4
+    got = page.evaluate("(o) => window.tempera.generate(o)", {
+        "seedText": seed, "temperatures": [0, 1.0, 2.0], "length": 300, "rngSeed": 11,
+        "mode": "stateful"})
+    assert got["seedText"] == seed and not got["seedReport"]
+    expected = generator.generate(bundle.vocab.encode_seed(seed).ids, [0, 1.0, 2.0], 300, 11)
+    assert [lane["text"] for lane in got["lanes"]] == [lane.text for lane in expected]
+    page.close()
+
+
 def test_a_person_types_a_seed_and_watches_four_lanes(browser, live_server):
     page = open_page(browser, f"{live_server}?model=nietzsche&len=50000")
     page.fill("[data-testid=seed-input]", "What is noble? <b>Bold</b> 😀")
@@ -167,21 +190,52 @@ def test_a_bad_temperature_is_reported_in_words(browser, live_server):
     page.close()
 
 
-def test_a_missing_bundle_is_reported_in_words(browser, live_server, models_dir, tmp_path):
+def _truncate(path):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open(path, "wb") as handle:
+        handle.write(data[: len(data) // 2])
+
+
+def _rewrite_json(path, change):
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    change(document)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+
+
+def _unknown_layer(model):
+    model["modelTopology"]["model_config"]["config"]["layers"][1]["class_name"] = "NoSuchLayer"
+
+
+BREAKAGES = {
+    "model.json missing": (lambda b: os.remove(b / "model.json"), ["model.json is missing"]),
+    "model.json truncated": (lambda b: _truncate(b / "model.json"), ["model.json is not valid JSON"]),
+    "model.json corrupt": (lambda b: _rewrite_json(b / "model.json", _unknown_layer),
+                           ["model.json could not be loaded by TensorFlow.js", "NoSuchLayer"]),
+    "shard missing": (lambda b: os.remove(b / "group1-shard1of1.bin"),
+                      ["weight shard group1-shard1of1.bin is missing"]),
+    "shard truncated": (lambda b: _truncate(b / "group1-shard1of1.bin"),
+                        ["weight shard group1-shard1of1.bin is truncated"]),
+    "unknown format version": (
+        lambda b: _rewrite_json(b / "tempera.json", lambda m: m.update(format_version=99)),
+        ["tempera.json has format_version 99"]),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_a_broken_bundle_is_reported_by_file_in_words(browser, live_server, models_dir, breakage):
     broken = os.path.join(models_dir, "broken")
-    os.makedirs(broken)
-    for name in ("tempera.json", "model.json"):
-        with open(os.path.join(models_dir, "small", name), "rb") as source:
-            with open(os.path.join(broken, name), "wb") as target:
-                target.write(source.read())
+    shutil.copytree(os.path.join(models_dir, "small"), broken)
+    damage, phrases = BREAKAGES[breakage]
+    damage(pathlib.Path(broken))
     try:
         page = open_page(browser, f"{live_server}?model=broken")
         error = page.text_content("[data-testid=error]")
-        assert "weight shard" in error and "missing" in error
+        assert all(phrase in error for phrase in phrases), error
         page.close()
     finally:
-        import shutil
-
         shutil.rmtree(broken)
 
 
@@ -233,6 +287,41 @@ def test_clicks_are_handled_promptly_while_generating(browser, live_server):
         delays = page.evaluate(probe.read(), 10)
     page.click("[data-testid=stop]")
     assert delays[len(delays) // 2] < 500, delays  # no freeze; the 100 ms target is in bench/
+    page.close()
+
+
+def test_a_100000_char_seed_and_a_huge_length_get_notes_not_a_freeze(browser, live_server, models_dir):
+    seed = ("Supposing that truth is a woman--what then? " * 2300)[:100_000]
+    page = open_page(browser, f"{live_server}?model=nietzsche&backend=wasm")
+    page.fill("[data-testid=seed-input]", seed)
+    page.fill("[data-testid=length]", "1000000000")
+    page.click("[data-testid=generate]")
+    page.wait_for_function("() => document.querySelector('[data-testid=lane-text]').textContent.length > 10")
+    note = page.text_content("[data-testid=seed-note]")
+    assert "the seed has 100,000 characters; the model reads its last 2,000" in note
+    assert "length 1,000,000,000 is over the limit: capped at 100,000 characters" in note
+    page.click("[data-testid=stop]")
+    page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
+    bundle, generator = reference(models_dir, "nietzsche")
+    for mode in ("stateful", "window"):
+        got = page.evaluate("(o) => window.tempera.generate(o)", {
+            "seedText": seed, "temperatures": TEMPERATURES, "length": 40, "rngSeed": 2, "mode": mode})
+        expected = generator.generate(bundle.vocab.encode_seed(seed).ids, TEMPERATURES, 40, 2, mode)
+        assert [lane["text"] for lane in got["lanes"]] == [lane.text for lane in expected]
+    page.close()
+
+
+def test_a_long_run_leaves_the_js_heap_where_it_was(browser, live_server):
+    """10,000 chars x 4 lanes; the heap is measured after a full garbage collection."""
+    page = open_page(browser, f"{live_server}?model=nietzsche&backend=wasm")
+    run = """(length) => window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
+                                                    length, rngSeed: 1, mode: 'stateful' })"""
+    heap = "() => { window.gc(); return performance.memory.usedJSHeapSize; }"
+    page.evaluate(run, 1000)
+    before = page.evaluate(heap)
+    page.evaluate(run, 10000)
+    after = page.evaluate(heap)
+    assert after - before < 1_000_000, (before, after)
     page.close()
 
 

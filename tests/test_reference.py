@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from tempera.bundle import load_bundle
-from tempera.generate import Generator
+from tempera.generate import MAX_LENGTH, PRIME_CHARS, Generator
 from tempera.rng import Mulberry32, lane_seed
 from tempera.sampling import draw
 
@@ -130,3 +130,29 @@ def test_the_reference_sampler_does_not_import_tensorflow(small_bundle):
             "('tensorflow', 'tf_keras', 'keras', 'tensorflowjs')], 'TensorFlow was imported'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_huge_length_is_capped_with_a_note(small_bundle):
+    result = run_cli("sample", small_bundle, "--seed-text", "the", "--length", "1000000000",
+                     "--temperature", "1", "--rng-seed", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "length 1,000,000,000 is over the limit: capped at 100,000 characters" in result.stderr
+    assert len(json.loads(result.stdout)["lanes"][0]["text"]) == MAX_LENGTH
+
+
+def test_a_long_seed_primes_on_its_end_only(small_bundle):
+    """Stateful mode reads the seed's last PRIME_CHARS characters, and says so."""
+    bundle = load_bundle(small_bundle)
+    generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
+    seed = ("the free spirit is noble. " * 4000)[:100_000]
+    ids = bundle.vocab.encode_seed(seed).ids
+    primed = []
+    run = bundle.model.run
+    bundle.model.run = lambda batch, state=None: primed.append(batch) or run(batch, state)
+    long_run = generator.generate(ids, [0.5, 1.0], 40, 9)
+    assert [list(batch[0]) for batch in primed] == [list(ids[-PRIME_CHARS:])]
+    end_only = generator.generate(ids[-PRIME_CHARS:], [0.5, 1.0], 40, 9)
+    assert [l.text for l in long_run] == [l.text for l in end_only]
+    result = run_cli("sample", small_bundle, "--seed-text", seed, "--length", "5")
+    assert result.returncode == 0, result.stderr
+    assert "the seed has 100,000 characters; the model reads its last 2,000" in result.stderr

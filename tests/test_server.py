@@ -4,10 +4,14 @@ import http.client
 import json
 import os
 import shutil
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT, SHIPPED_BUNDLE
+from conftest import ROOT, SHIPPED_BUNDLE, free_port, wait_for_http
 from tempera.paths import FRONTEND_DIST
 from tempera.server.app import create_app
 
@@ -90,3 +94,52 @@ def test_the_real_server_refuses_raw_traversal(live_server):
         assert response.status in (400, 404), path
         assert b"root:" not in response.read()
         connection.close()
+
+
+def _resident_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(l for l in status if l.startswith("VmRSS:"))
+    return int(line.split()[1]) * 1024
+
+
+def _concurrent_gets(port: int, path: str, count: int) -> list:
+    """`count` GETs of `path`, all started together; returns (status, body) per request."""
+    start = threading.Barrier(count)
+
+    def get(_):
+        start.wait(timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(get, range(count)))
+
+
+def test_500_concurrent_bundle_requests_all_succeed_and_memory_stays_flat(tmp_path):
+    """Two rounds of 500 simultaneous downloads of the 1.3 MB weight shard from the real
+    server: every one complete and correct, and the second round adds no memory."""
+    shutil.copytree(SHIPPED_BUNDLE, tmp_path / "nietzsche")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--models", str(tmp_path),
+                               "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/models")
+        shard = "group1-shard1of1.bin"
+        with open(os.path.join(SHIPPED_BUNDLE, shard), "rb") as handle:
+            expected = handle.read()
+        rounds = []
+        for _ in range(2):
+            results = _concurrent_gets(port, f"/models/nietzsche/{shard}", 500)
+            assert [status for status, _ in results] == [200] * 500
+            assert all(body == expected for _, body in results)
+            rounds.append(_resident_bytes(server.pid))
+        assert rounds[1] - rounds[0] < 32 * 2**20, f"server RSS after each round: {rounds}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

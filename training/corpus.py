@@ -1,19 +1,46 @@
-"""Loading a training text, with a one-line answer for every way a file can be wrong."""
+"""Loading a training text, with a one-line answer for every way a file can be wrong.
+
+The text is decoded a piece at a time and kept only as ids, one byte a character for up
+to 256 distinct characters: a whole str would hold 1 to 4 bytes a character, and its line
+ending normalisation and lowercasing would each copy it.
+"""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from tempera.errors import TemperaError
 
 NIETZSCHE_URL = "https://s3.amazonaws.com/text-datasets/nietzsche.txt"
+PIECE_BYTES = 1 << 22  # bytes decoded at a time: transient memory, not a limit on lines
+CODE_POINTS = 0x110000
 
 
 @dataclass(frozen=True)
 class Corpus:
     name: str
-    text: str  # after case folding, when lowercase
+    chars: list  # the distinct characters of the text (after case folding), in code point order
+    ids: np.ndarray  # the text as indices into chars, in the dtype of id_dtype(len(chars))
     lowercase: bool
     source: str  # the path the text was read from
+
+    def reindexed(self, chars) -> "Corpus":
+        """The same text as indices into `chars`, which must hold all of self.chars."""
+        chars = list(chars)
+        if chars == self.chars:
+            return self
+        index = {c: i for i, c in enumerate(chars)}
+        table = np.array([index[c] for c in self.chars], dtype=id_dtype(len(chars)))
+        return replace(self, chars=chars, ids=table[self.ids])
+
+
+def id_dtype(vocab_size: int) -> np.dtype:
+    """Training batches cast ids to int32; in memory they need only this."""
+    for dtype in (np.uint8, np.uint16):
+        if vocab_size <= np.iinfo(dtype).max + 1:
+            return np.dtype(dtype)
+    return np.dtype(np.int32)
 
 
 def fetch_nietzsche() -> str:
@@ -27,8 +54,8 @@ def fetch_nietzsche() -> str:
                            "pass the path of a text file instead: --corpus PATH") from None
 
 
-def read_text(path: str) -> str:
-    """Read a UTF-8 text file or raise a TemperaError that names the problem."""
+def read_bytes(path: str) -> bytes:
+    """The bytes of a text file, or a TemperaError that names what is wrong with it."""
     if not os.path.exists(path):
         raise TemperaError(f"corpus file not found: {path}")
     if os.path.isdir(path):
@@ -43,24 +70,61 @@ def read_text(path: str) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         raise TemperaError(f"corpus looks binary (NUL byte at offset {nul}): {path}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise TemperaError(f"corpus is not valid UTF-8: byte {error.start} (line {line}) "
-                           f"is 0x{data[error.start]:02x}: {path}") from None
-    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the text
-    return text.replace("\r\n", "\n")
+    return data
+
+
+def text_pieces(data: bytes, path: str, lowercase: bool):
+    """The text of `data` as training sees it, in pieces that each end after a newline.
+
+    Cutting after a newline gives the same text as decoding, normalising and lowercasing
+    it whole: no UTF-8 sequence, no "\\r\\n" and no context of a final sigma spans one.
+    """
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = data.rfind(b"\n", start, start + PIECE_BYTES) + 1
+        if end <= start:  # no newline within reach: run on to the next one
+            end = data.find(b"\n", start + PIECE_BYTES) + 1 or len(data)
+        try:
+            piece = str(view[start:end], "utf-8")
+        except UnicodeDecodeError as error:
+            at = start + error.start
+            line = data.count(b"\n", 0, at) + 1
+            raise TemperaError(f"corpus is not valid UTF-8: byte {at} (line {line}) "
+                               f"is 0x{data[at]:02x}: {path}") from None
+        if start == 0:
+            piece = piece.removeprefix("\ufeff")  # a byte-order mark is not part of the text
+        piece = piece.replace("\r\n", "\n")
+        yield piece.lower() if lowercase else piece
+        start = end
+
+
+def code_points(data: bytes, path: str, lowercase: bool):
+    """The text's code points, a piece at a time."""
+    for piece in text_pieces(data, path, lowercase):
+        yield np.frombuffer(piece.encode("utf-32-le"), dtype="<u4")
 
 
 def load_corpus(spec: str, lowercase: bool, min_chars: int) -> Corpus:
     """`spec` is a path, or 'nietzsche' for the notebook's download."""
     path = fetch_nietzsche() if spec == "nietzsche" and not os.path.exists(spec) else spec
-    text = read_text(path)
-    if lowercase:
-        text = text.lower()
-    if len(text) < min_chars:
-        raise TemperaError(f"corpus has {len(text)} characters, fewer than the {min_chars} "
+    data = read_bytes(path)
+    seen = np.zeros(CODE_POINTS, dtype=bool)
+    length = 0
+    for points in code_points(data, path, lowercase):
+        seen[points] = True
+        length += len(points)
+    if length < min_chars:
+        raise TemperaError(f"corpus has {length} characters, fewer than the {min_chars} "
                            f"needed for training and held-out windows: {path}")
+    distinct = np.flatnonzero(seen)
+    table = np.zeros(CODE_POINTS, dtype=id_dtype(len(distinct)))
+    table[distinct] = np.arange(len(distinct))
+    ids = np.empty(length, dtype=table.dtype)
+    at = 0
+    for points in code_points(data, path, lowercase):  # again: an id is a rank among all chars
+        ids[at:at + len(points)] = table[points]
+        at += len(points)
     name = "nietzsche" if spec == "nietzsche" else os.path.splitext(os.path.basename(path))[0]
-    return Corpus(name=name, text=text, lowercase=lowercase, source=os.path.abspath(path))
+    return Corpus(name=name, chars=[chr(c) for c in distinct], ids=ids, lowercase=lowercase,
+                  source=os.path.abspath(path))

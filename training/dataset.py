@@ -14,11 +14,16 @@ def split_held_out(ids: np.ndarray, val_fraction: float):
     return ids[:cut], ids[cut:]
 
 
+def ids_tensor(ids) -> tf.Tensor:
+    """The ids as a tensor of their own small dtype; make it once and reuse it every epoch."""
+    return tf.convert_to_tensor(ids)
+
+
 def _windows(ids: tf.Tensor, starts: np.ndarray, length: int, batch: int) -> tf.data.Dataset:
-    """Batches of `length`-id slices of `ids` beginning at `starts`, in the given order."""
+    """Batches of `length`-id int32 slices of `ids` beginning at `starts`, in the given order."""
     offsets = tf.range(length, dtype=tf.int64)
     dataset = tf.data.Dataset.from_tensor_slices(starts.astype(np.int64)).batch(batch)
-    return dataset.map(lambda s: tf.gather(ids, s[:, None] + offsets[None, :]),
+    return dataset.map(lambda s: tf.cast(tf.gather(ids, s[:, None] + offsets[None, :]), tf.int32),
                        num_parallel_calls=tf.data.AUTOTUNE)
 
 
@@ -30,19 +35,22 @@ def every_step_batches(ids, seq_len, batch, vocab_size, rng: np.random.Generator
     offset = int(rng.integers(seq_len))
     starts = np.arange(offset, len(ids) - seq_len, seq_len)
     rng.shuffle(starts)
-    ids = tf.constant(ids, dtype=tf.int32)
-    return _windows(ids, starts, seq_len + 1, batch).map(
+    return _windows(ids_tensor(ids), starts, seq_len + 1, batch).map(
         lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, 1:])).prefetch(tf.data.AUTOTUNE)
 
 
-def last_step_batches(ids, window, step, batch, vocab_size, rng: np.random.Generator | None):
+def last_step_batches(ids, window, step, batch, vocab_size, rng: np.random.Generator | None,
+                      cache=False):
     """(one-hot window, next id) pairs: windows of `window` chars taken every `step` chars.
 
-    This is the notebook's data (window 60, step 3), and, unshuffled, the held-out set.
+    This is the notebook's data (window 60, step 3), and, unshuffled and cached, the held-out
+    set. The cache holds the id windows: their one-hot batches are vocab_size times larger.
     """
     starts = np.arange(0, len(ids) - window, step)
     if rng is not None:
         rng.shuffle(starts)
-    ids = tf.constant(ids, dtype=tf.int32)
-    return _windows(ids, starts, window + 1, batch).map(
+    windows = _windows(ids_tensor(ids), starts, window + 1, batch)
+    if cache:
+        windows = windows.cache()
+    return windows.map(
         lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, -1])).prefetch(tf.data.AUTOTUNE)

@@ -22,7 +22,7 @@ class HeldOut:
         self.model = build_model(vocab_size, units, layers, window=maxlen, every_step=False)
         self.model.compile(loss="sparse_categorical_crossentropy")
         self.batches = last_step_batches(val_ids, maxlen, held_out_step(len(val_ids)),
-                                         EVAL_BATCH, vocab_size, rng=None).cache()
+                                         EVAL_BATCH, vocab_size, rng=None, cache=True)
 
     def loss(self, trained_model) -> float:
         """Mean held-out loss in nats/char of the trained model's weights."""

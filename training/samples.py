@@ -23,10 +23,10 @@ def char_lstm_from_keras(model) -> CharLstm:
     return CharLstm(layers, *dense)
 
 
-def epoch_samples(model, vocab, text: str, maxlen: int, rng: np.random.Generator) -> str:
+def epoch_samples(model, vocab, ids: np.ndarray, maxlen: int, rng: np.random.Generator) -> str:
     """The notebook's printout: a random corpus seed, then 400 chars per temperature."""
-    start = int(rng.integers(0, len(text) - maxlen))
-    seed = text[start:start + maxlen]
+    start = int(rng.integers(0, len(ids) - maxlen))
+    seed = vocab.decode(ids[start:start + maxlen])
     generator = Generator(char_lstm_from_keras(model), vocab, maxlen)
     lanes = generator.generate(vocab.encode(seed), SAMPLE_TEMPERATURES, SAMPLE_LENGTH,
                                rng_seed=int(rng.integers(2**32)), mode="stateful")

@@ -12,7 +12,7 @@ from tempera.errors import TemperaError
 from tempera.vocab import Vocabulary
 
 from .corpus import load_corpus
-from .dataset import every_step_batches, last_step_batches, split_held_out
+from .dataset import every_step_batches, ids_tensor, last_step_batches, split_held_out
 from .evaluate import HeldOut, bits
 from .model import build_model
 from .recipes import RECIPES, Recipe
@@ -89,19 +89,19 @@ def train(args) -> int:
     recipe = Recipe.from_dict(config["recipe"])
     corpus = load_corpus(config["corpus"], config["lowercase"],
                          minimum_corpus_chars(recipe, config["val_fraction"]))
-    vocab = Vocabulary(run.vocabulary(), corpus.lowercase) if resuming else \
-        Vocabulary.from_text(corpus.text, corpus.lowercase)
-    unknown = set(corpus.text) - set(vocab.chars)
+    vocab = Vocabulary(run.vocabulary() if resuming else corpus.chars, corpus.lowercase)
+    unknown = set(corpus.chars) - set(vocab.chars)
     if unknown:
         raise TemperaError(f"the corpus changed since this run started ({len(unknown)} new "
                            "characters); use a new --run folder")
+    corpus = corpus.reindexed(vocab.chars)
     if not resuming:
         config.update(corpus_name=corpus.name, corpus_path=corpus.source,
-                      corpus_chars=len(corpus.text))
+                      corpus_chars=len(corpus.ids))
         run.write_vocabulary(vocab.chars)
         run.write_config(config)
 
-    train_ids, val_ids = split_held_out(vocab.encode(corpus.text), config["val_fraction"])
+    train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
     state = run.state()
     keras.utils.set_random_seed(config["seed"] + state["epochs_done"])
     if state["checkpoint"]:
@@ -110,12 +110,13 @@ def train(args) -> int:
               f"from {state['checkpoint']}", flush=True)
     else:
         model = compile_model(recipe, len(vocab))
-    print(f"corpus {corpus.name}: {len(corpus.text):,} chars, {len(vocab)} distinct; "
+    print(f"corpus {corpus.name}: {len(corpus.ids):,} chars, {len(vocab)} distinct; "
           f"training on {len(train_ids):,}, holding out {len(val_ids):,}; recipe {recipe.name}: "
           f"{recipe.layers}x LSTM({recipe.units}), batch {recipe.batch}, "
           f"{recipe.optimizer} lr {recipe.learning_rate}", flush=True)
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
+    train_tensor = ids_tensor(train_ids)  # one copy for every epoch
     started = time.monotonic()
     deadline = started + args.time_budget * 60 if args.time_budget else None
     flags = StopFlags(deadline)
@@ -129,7 +130,7 @@ def train(args) -> int:
             keras.backend.set_value(model.optimizer.learning_rate,
                                     recipe.learning_rate * recipe.lr_decay ** (epoch - 1))
             epoch_start = time.monotonic()
-            fitted = model.fit(training_batches(recipe, train_ids, len(vocab), rng),
+            fitted = model.fit(training_batches(recipe, train_tensor, len(vocab), rng),
                                epochs=epoch, initial_epoch=epoch - 1, callbacks=[flags],
                                verbose=args.verbose)
             seconds = time.monotonic() - epoch_start
@@ -138,7 +139,7 @@ def train(args) -> int:
                 return 130
             state = finish_epoch(run, model, state, epoch, fitted.history["loss"][-1],
                                  held_out, seconds, partial=flags.out_of_time)
-            samples = epoch_samples(model, vocab, corpus.text, recipe.maxlen,
+            samples = epoch_samples(model, vocab, corpus.ids, recipe.maxlen,
                                     np.random.default_rng([config["seed"], epoch, 1]))
             print(samples, flush=True)
             run.append_samples(f"=== epoch {epoch}\n{samples}\n")

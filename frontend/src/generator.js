@@ -1,11 +1,13 @@
 // Generation: every temperature lane advances together, one batched LSTM step per character.
-import * as tf from '@tensorflow/tfjs';
-
 import { disposeState, tileState } from './lstm.js';
-import { checkRngSeed, checkTemperature, draw, laneSeed, mulberry32, SamplingError } from './sampling.js';
+import { checkRngSeed, checkTemperature, draw, LaneUniforms, SamplingError } from './sampling.js';
+import { LookaheadStepper, StatefulStepper, WindowStepper } from './steppers.js';
 
 export const MODES = ['stateful', 'window'];
 export const MAX_LENGTH = 100000;
+// Stateful mode primes on at most the seed's last PRIME_CHARS characters (docs/sampling.md).
+export const PRIME_CHARS = 2000;
+const PRIME_CHUNK = 32; // priming steps between checks of the clock
 const SLICE_MS = 12; // longest stretch of work before the page gets a turn
 
 // Resolves on the next macrotask: unlike a resolved promise, it lets clicks and typing in.
@@ -38,32 +40,64 @@ function unlessAborted(promise, signal) {
   });
 }
 
+// A length is a whole number, 0 or more; generation caps it at MAX_LENGTH, and the page says so.
 export function checkLength(value) {
   const length = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (!Number.isInteger(length)) throw new SamplingError(`length must be a whole number, got ${value}`);
   if (length < 0) throw new SamplingError(`length must be 0 or more, got ${length}`);
-  if (length > MAX_LENGTH) {
-    throw new SamplingError(`length ${length} is over the limit of ${MAX_LENGTH} characters`);
-  }
   return length;
 }
 
 export class Generator {
-  constructor(lstm, vocab, maxlen) {
+  // lookahead: how many steps the device may draw ahead of a read-back (1: none). It pays on
+  // WebGL, where a read-back waits for the GPU; on WASM and the CPU reading back is cheap.
+  constructor(lstm, vocab, maxlen, { lookahead = 1 } = {}) {
     this.lstm = lstm;
     this.vocab = vocab;
     this.maxlen = maxlen;
+    this.lookahead = lookahead;
+  }
+
+  // The LSTM state after the seed's last PRIME_CHARS ids, from a zero state. Gives the page a
+  // turn every SLICE_MS, so a long seed never freezes it.
+  async prime(seedIds, signal) {
+    const ids = seedIds.slice(-PRIME_CHARS);
+    let state = this.lstm.zeroState(1);
+    try {
+      let lastTurn = performance.now();
+      for (let from = 0; from < ids.length; from += PRIME_CHUNK) {
+        state = this.lstm.run([ids], state, from, Math.min(from + PRIME_CHUNK, ids.length));
+        if (performance.now() - lastTurn > SLICE_MS) {
+          await unlessAborted(nextTurn(), signal);
+          lastTurn = performance.now();
+        }
+      }
+      return state;
+    } catch (error) {
+      disposeState(state);
+      throw error;
+    }
   }
 
   // Next-character probabilities after the seed ids, in vocabulary order.
   async probabilities(seedIds, mode) {
-    const ids = mode === 'window' ? seedIds.slice(-this.maxlen) : seedIds;
-    const state = this.lstm.run([ids]);
+    const state = mode === 'window' ? this.lstm.run([seedIds.slice(-this.maxlen)]) : await this.prime(seedIds);
     const probabilities = this.lstm.probabilities(state);
     disposeState(state);
     const values = await probabilities.data();
     probabilities.dispose();
     return Array.from(values);
+  }
+
+  async stepper(mode, seedIds, temps, uniforms, signal) {
+    if (mode === 'window') return new WindowStepper(this.lstm, temps.map(() => seedIds.slice(-this.maxlen)), this.maxlen);
+    const primed = await this.prime(seedIds, signal);
+    const state = tileState(primed, temps.length);
+    disposeState(primed);
+    if (this.lookahead > 1) {
+      return new LookaheadStepper(this.lstm, state, { depth: this.lookahead, temperatures: temps, uniforms });
+    }
+    return new StatefulStepper(this.lstm, state);
   }
 
   // Calls onChars(charsPerLane, step) after each step; stops early when shouldStop() is true,
@@ -72,55 +106,25 @@ export class Generator {
     if (!MODES.includes(mode)) throw new SamplingError(`mode must be stateful or window, got ${mode}`);
     const temps = temperatures.map(checkTemperature);
     if (temps.length === 0) throw new SamplingError('give at least one temperature');
-    const steps = checkLength(length);
-    const seed = checkRngSeed(rngSeed);
-    const lanes = temps.length;
+    const steps = Math.min(checkLength(length), MAX_LENGTH);
+    const uniforms = new LaneUniforms(checkRngSeed(rngSeed), temps.length);
     const size = this.vocab.size;
-    const rngs = temps.map((_, lane) => mulberry32(laneSeed(seed, lane)));
     const texts = temps.map(() => '');
-    let history = null;
-    let state = null;
-    if (mode === 'window') {
-      history = temps.map(() => seedIds.slice(-this.maxlen));
-    } else {
-      const primed = this.lstm.run([seedIds]);
-      state = tileState(primed, lanes);
-      disposeState(primed);
-    }
+    if (steps === 0) return temps.map((temperature) => ({ temperature, text: '' }));
+    const stepper = await this.stepper(mode, seedIds, temps, uniforms, signal);
     let lastTurn = performance.now();
     try {
       for (let step = 0; step < steps; step++) {
-        let probabilitiesTensor;
-        if (mode === 'window') {
-          const windowState = this.lstm.run(history);
-          probabilitiesTensor = this.lstm.probabilities(windowState);
-          disposeState(windowState);
-        } else {
-          probabilitiesTensor = this.lstm.probabilities(state);
-        }
-        let p;
-        try {
-          p = await unlessAborted(probabilitiesTensor.data(), signal);
-        } finally {
-          probabilitiesTensor.dispose();
-        }
-        const chosen = temps.map((t, lane) => draw(p, t, rngs[lane].uniform(), lane * size, size));
+        const p = await unlessAborted(stepper.next(steps - step), signal);
+        const u = uniforms.take();
+        const chosen = temps.map((t, lane) => draw(p, t, u[lane], lane * size, size));
         const chars = chosen.map((id) => this.vocab.chars[id]);
         chars.forEach((c, lane) => {
           texts[lane] += c;
         });
         if (onChars) onChars(chars, step);
         if ((shouldStop && shouldStop()) || step + 1 === steps) break;
-        if (mode === 'window') {
-          const keep = this.maxlen - 1;
-          history = history.map((row, lane) => [...row.slice(Math.max(0, row.length - keep)), chosen[lane]]);
-        } else {
-          const ids = tf.tensor1d(chosen, 'int32');
-          const next = this.lstm.advance(ids, state);
-          ids.dispose();
-          disposeState(state);
-          state = next;
-        }
+        stepper.accept(chosen);
         if (performance.now() - lastTurn > SLICE_MS) {
           await nextTurn();
           lastTurn = performance.now();
@@ -128,7 +132,7 @@ export class Generator {
         }
       }
     } finally {
-      if (state) disposeState(state);
+      stepper.dispose();
     }
     return temps.map((temperature, lane) => ({ temperature, text: texts[lane] }));
   }

@@ -1,7 +1,12 @@
-// The char-LSTM step built from the layers-model's own weights: a row gather instead of a
-// one-hot matmul, one fused gate matmul per layer, all lanes in one batch.
+// The char-LSTM step built from the layers-model's own weights, all lanes in one batch.
 // Gates in Keras order (input, forget, cell, output).
+//
+// The first layer's input contribution, kernel row + bias for each character, is copied
+// on the JS side and uploaded with the step: a one-hot matmul wastes the vocabulary's
+// worth of arithmetic, and tf.gather costs tens of microseconds per row on WASM.
 import * as tf from '@tensorflow/tfjs';
+
+import { lstmCell } from './webgl-kernels.js';
 
 const ACTIVATIONS = {
   sigmoid: (x) => tf.sigmoid(x),
@@ -24,57 +29,86 @@ export class CharLstm {
       const config = layer.getConfig();
       if (kind === 'LSTM') {
         const [kernel, recurrentKernel, bias] = layer.getWeights();
+        const gate = config.recurrentActivation ?? config.recurrent_activation;
+        // On WebGL one program does the whole cell update where the activations are the usual ones.
+        const usual = config.activation === 'tanh' && gate === 'sigmoid';
         this.layers.push({
+          cell: usual && tf.getBackend() === 'webgl' ? lstmCell : null,
           kernel,
           recurrentKernel,
           bias,
           units: config.units,
           act: activation(config.activation),
-          gate: activation(config.recurrentActivation ?? config.recurrent_activation),
+          gate: activation(gate),
         });
       } else if (kind === 'Dense') {
         [this.denseKernel, this.denseBias] = layer.getWeights();
       }
     }
     this.vocabSize = this.denseBias.shape[0];
+    const first = this.layers[0];
+    this.rowWidth = 4 * first.units;
+    this.inputTable = tf.tidy(() => tf.add(first.kernel, first.bias));
+    this.inputRows = this.inputTable.dataSync();
   }
 
   zeroState(batch) {
     return this.layers.map((l) => ({ h: tf.zeros([batch, l.units]), c: tf.zeros([batch, l.units]) }));
   }
 
-  // Feed one id per row (an int32 tensor [batch]); returns {state, h} of new tensors.
+  // The first layer's input contribution for one id per row, as a [batch, 4 * units] tensor.
+  // `ids` is an array, or an int32 tensor already on the device.
+  inputContribution(ids) {
+    if (ids instanceof tf.Tensor) return tf.gather(this.inputTable, ids);
+    const width = this.rowWidth;
+    const values = new Float32Array(ids.length * width);
+    ids.forEach((id, row) => values.set(this.inputRows.subarray(id * width, (id + 1) * width), row * width));
+    return tf.tensor2d(values, [ids.length, width]);
+  }
+
+  // Feed one id per row (an array or an int32 tensor); returns the new state, of new tensors.
   advance(ids, state) {
     return tf.tidy(() => {
-      let x = tf.gather(this.layers[0].kernel, ids);
-      const next = [];
-      this.layers.forEach((layer, index) => {
-        if (index > 0) x = tf.matMul(x, layer.kernel);
-        const z = tf.add(tf.add(x, tf.matMul(state[index].h, layer.recurrentKernel)), layer.bias);
-        const [zi, zf, zc, zo] = tf.split(z, 4, 1);
-        const c = tf.add(tf.mul(layer.gate(zf), state[index].c), tf.mul(layer.gate(zi), layer.act(zc)));
-        const h = tf.mul(layer.gate(zo), layer.act(c));
-        next.push({ h, c });
-        x = h;
+      let x = null;
+      return this.layers.map((layer, index) => {
+        const recurrent = tf.matMul(state[index].h, layer.recurrentKernel);
+        let next;
+        if (layer.cell && index === 0) {
+          const idsOnDevice = ids instanceof tf.Tensor ? ids : tf.tensor1d(ids, 'int32');
+          next = layer.cell(recurrent, state[index].c, { rows: this.inputTable, ids: idsOnDevice });
+        } else {
+          const input = index === 0
+            ? this.inputContribution(ids)
+            : tf.fused.matMul({ a: x, b: layer.kernel, bias: layer.bias });
+          const z = tf.add(recurrent, input);
+          next = layer.cell ? layer.cell(z, state[index].c) : this.genericCell(layer, z, state[index].c);
+        }
+        x = next.h;
+        return next;
       });
-      return next;
     });
   }
 
-  probabilities(state) {
-    return tf.tidy(() =>
-      tf.softmax(tf.add(tf.matMul(state[state.length - 1].h, this.denseKernel), this.denseBias)),
-    );
+  logits(state) {
+    return tf.fused.matMul({ a: state[state.length - 1].h, b: this.denseKernel, bias: this.denseBias });
   }
 
-  // Run rows of ids ([batch][time], equal lengths) from `state` (zero when null).
-  // Returns the new state; the caller owns it.
-  run(rows, state = null) {
+  genericCell(layer, z, previousC) {
+    const [zi, zf, zc, zo] = tf.split(z, 4, 1);
+    const c = tf.add(tf.mul(layer.gate(zf), previousC), tf.mul(layer.gate(zi), layer.act(zc)));
+    return { h: tf.mul(layer.gate(zo), layer.act(c)), c };
+  }
+
+  probabilities(state) {
+    return tf.tidy(() => tf.softmax(this.logits(state)));
+  }
+
+  // Run rows of ids ([batch][time], equal lengths) from `state` (zero when null), steps
+  // `from` to `to`. Returns the new state; the caller owns it, and `state` is disposed.
+  run(rows, state = null, from = 0, to = rows[0].length) {
     let current = state ?? this.zeroState(rows.length);
-    for (let t = 0; t < rows[0].length; t++) {
-      const ids = tf.tensor1d(rows.map((row) => row[t]), 'int32');
-      const next = this.advance(ids, current);
-      ids.dispose();
+    for (let t = from; t < to; t++) {
+      const next = this.advance(rows.map((row) => row[t]), current);
       disposeState(current);
       current = next;
     }

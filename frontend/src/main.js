@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 
 import { chooseBackend } from './backend.js';
 import { loadBundle } from './bundle.js';
-import { Generator } from './generator.js';
+import { checkLength, Generator, MAX_LENGTH, PRIME_CHARS } from './generator.js';
 import { CharLstm } from './lstm.js';
 import { checkRngSeed, checkTemperature, MAX_RNG_SEED } from './sampling.js';
 import * as ui from './ui.js';
@@ -40,12 +40,30 @@ function describeModel(meta) {
     (meta.lowercase ? ', lowercase' : '');
 }
 
+// Steps drawn on the device ahead of each read-back: WebGL read-backs wait for the GPU.
+const LOOKAHEAD = { webgl: 16 };
+
+// What the user should know before reading the text: characters dropped from the seed, only
+// the seed's end being read, the length capped.
+function runNotes(encoding, mode, length) {
+  const notes = encoding.report ? [encoding.report] : [];
+  if (length > MAX_LENGTH) {
+    notes.push(`length ${length.toLocaleString('en')} is over the limit: capped at ${MAX_LENGTH.toLocaleString('en')} characters`);
+  }
+  if (mode === 'stateful' && encoding.ids.length > PRIME_CHARS) {
+    notes.push(`the seed has ${encoding.ids.length.toLocaleString('en')} characters; the model reads its last ` +
+      `${PRIME_CHARS.toLocaleString('en')}`);
+  }
+  return notes.join('; ');
+}
+
 async function loadModel(model) {
   ui.setStatus(`Loading model ${model.name}…`);
   const bundle = await loadBundle(`models/${model.id}/`);
   if (session.generator) session.model.dispose();
   session.model = bundle.model;
-  session.generator = new Generator(new CharLstm(bundle.model), bundle.vocab, bundle.meta.maxlen);
+  session.generator = new Generator(new CharLstm(bundle.model), bundle.vocab, bundle.meta.maxlen,
+    { lookahead: LOOKAHEAD[session.backend.name] ?? 1 });
   session.vocab = bundle.vocab;
   session.modelId = model.id;
   ui.elements.modelFacts.textContent = describeModel(bundle.meta);
@@ -60,7 +78,13 @@ async function apiGenerate({ seedText, temperatures, length, rngSeed, mode = 'st
     { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
     { signal: session.failure.signal },
   );
-  return { lanes, backend: session.backend.name, seedText: encoding.text, seedReport: encoding.report };
+  return {
+    lanes,
+    backend: session.backend.name,
+    seedText: encoding.text,
+    seedReport: encoding.report,
+    notes: runNotes(encoding, mode, checkLength(length)),
+  };
 }
 
 async function apiProbabilities(text, mode = 'stateful') {
@@ -73,7 +97,7 @@ function readForm() {
   return {
     seed: ui.elements.seed.value,
     temperatures,
-    length: ui.elements.length.value,
+    length: checkLength(ui.elements.length.value),
     rngSeed,
     mode: ui.elements.mode.value,
     model: session.modelId,
@@ -92,7 +116,7 @@ async function runFromPage() {
     ui.showError(error.message);
     return;
   }
-  ui.showSeedNote(encoding.report);
+  ui.showSeedNote(runNotes(encoding, run.mode, run.length));
   writeUrl(run);
   const writer = new ui.LaneWriter(encoding.text);
   session.running = true;

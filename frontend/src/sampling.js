@@ -63,3 +63,22 @@ export function draw(p, temperature, u, offset = 0, size = p.length - offset) {
   for (let i = 0; i < size; i++) if (cumulative[i] > target) return i;
   return size - 1; // unreachable: u < 1 keeps target below total
 }
+
+// One Mulberry32 stream per lane, with look-ahead: peek(n) shows the next n uniforms of each
+// lane (as n arrays, one uniform per lane) without using them up; take() uses up one row.
+export class LaneUniforms {
+  constructor(rngSeed, lanes) {
+    this.rngs = Array.from({ length: lanes }, (_, lane) => mulberry32(laneSeed(rngSeed, lane)));
+    this.ahead = [];
+  }
+
+  peek(n) {
+    while (this.ahead.length < n) this.ahead.push(this.rngs.map((rng) => rng.uniform()));
+    return this.ahead.slice(0, n);
+  }
+
+  take() {
+    this.peek(1);
+    return this.ahead.shift();
+  }
+}

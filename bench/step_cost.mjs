@@ -1,0 +1,88 @@
+// Where a generation step's time goes, on the WASM and CPU backends, in Node (same
+// TensorFlow.js, same V8 as Chromium): the whole stateful step of the page's CharLstm
+// against the one recurrent matMul inside it, for 1 and 4 lanes.
+//
+//     node bench/step_cost.mjs [--steps 2000] [--repeats 5]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+import { CharLstm, disposeState, tileState } from '../frontend/src/lstm.js';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { values: args } = parseArgs({
+  options: { steps: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } },
+});
+const STEPS = Number(args.steps);
+const REPEATS = Number(args.repeats);
+
+async function loadShippedModel() {
+  const dir = path.join(root, 'models', 'nietzsche');
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json')));
+  const shards = json.weightsManifest.flatMap((group) => group.paths.map((p) => fs.readFileSync(path.join(dir, p))));
+  const data = Buffer.concat(shards);
+  return tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length),
+  }));
+}
+
+// Median microseconds per call of fn over STEPS calls, REPEATS times.
+function microseconds(fn) {
+  for (let i = 0; i < 200; i++) fn();
+  const runs = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const started = performance.now();
+    for (let i = 0; i < STEPS; i++) fn();
+    runs.push(((performance.now() - started) / STEPS) * 1000);
+  }
+  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+}
+
+// One stateful step as the page takes it: probabilities read back, then the LSTM advanced.
+function stepper(lstm, lanes) {
+  const zero = lstm.zeroState(1);
+  let state = tileState(zero, lanes);
+  disposeState(zero);
+  const ids = Array.from({ length: lanes }, (_, lane) => lane + 3);
+  return () => {
+    const p = lstm.probabilities(state);
+    p.dataSync();
+    p.dispose();
+    const next = lstm.advance(ids, state);
+    disposeState(state);
+    state = next;
+  };
+}
+
+setWasmPaths(path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
+console.log('| backend | lanes | whole step (µs) | recurrent matMul alone (µs) | matMul share | ' +
+  '4-lane / 1-lane: step | 4-lane / 1-lane: matMul |');
+console.log('|---|---|---|---|---|---|---|');
+for (const backend of ['wasm', 'cpu']) {
+  await tf.setBackend(backend);
+  const lstm = new CharLstm(await loadShippedModel());
+  const layer = lstm.layers[0];
+  const rows = {};
+  for (const lanes of [1, 4]) {
+    const h = tf.randomNormal([lanes, layer.units]);
+    rows[lanes] = {
+      step: microseconds(stepper(lstm, lanes)),
+      matMul: microseconds(() => tf.matMul(h, layer.recurrentKernel).dispose()),
+    };
+    h.dispose();
+  }
+  for (const lanes of [1, 4]) {
+    const { step, matMul } = rows[lanes];
+    const ratios = lanes === 4
+      ? `${(step / rows[1].step).toFixed(2)} | ${(matMul / rows[1].matMul).toFixed(2)}`
+      : ' | ';
+    console.log(`| ${backend} | ${lanes} | ${step.toFixed(0)} | ${matMul.toFixed(0)} | ` +
+      `${Math.round((100 * matMul) / step)} % | ${ratios} |`);
+  }
+}
