@@ -19,7 +19,7 @@ def _bundle_folders(models: list, default_dir: str) -> list:
             raise TemperaError(f"no model bundle in {default_dir}; pass --model BUNDLE")
         return found
     for folder in models:
-        if not is_bundle(folder):
+        if not (is_bundle(folder) and os.path.isfile(os.path.join(folder, "model.json"))):
             raise TemperaError(f"{folder} is not a model bundle (model.json + tempera.json)")
     return models
 

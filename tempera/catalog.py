@@ -11,7 +11,9 @@ SUMMARY_KEYS = ("name", "lowercase", "maxlen", "layers", "modes", "corpus", "hel
 
 
 def is_bundle(folder: str) -> bool:
-    return all(os.path.isfile(os.path.join(folder, f)) for f in ("tempera.json", "model.json"))
+    """tempera.json marks a bundle; one that is incomplete is still listed, so that loading it
+    says which file is missing rather than the model silently not being there."""
+    return os.path.isfile(os.path.join(folder, "tempera.json"))
 
 
 def bundle_entry(model_id: str, folder: str) -> dict:
