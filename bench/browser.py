@@ -18,6 +18,10 @@ import urllib.request
 
 from playwright.sync_api import sync_playwright
 
+from numpy_sampler import steps_per_second
+from tempera.bundle import load_bundle
+from tempera.generate import Generator
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
@@ -78,8 +82,8 @@ def measure_speed(page, repeats):
     rate = lambda mode, lanes, length: page.evaluate(TIMED_RUN, [{  # noqa: E731
         "seedText": SEED, "temperatures": [0.2, 0.5, 1.0, 1.2][:lanes], "length": length,
         "mode": mode}, repeats])
-    return {"window1": rate("window", 1, 30), "stateful1": rate("stateful", 1, 400),
-            "stateful4": rate("stateful", 4, 400), "window4": rate("window", 4, 30)}
+    return {"window1": rate("window", 1, 30), "stateful1": rate("stateful", 1, 2000),
+            "stateful4": rate("stateful", 4, 2000), "window4": rate("window", 4, 30)}
 
 
 def measure_memory(page, chars):
@@ -130,6 +134,12 @@ def main():
         server.terminate()
         server.wait()
 
+    bundle = load_bundle(os.path.join(ROOT, "models", "nietzsche"))
+    reference = Generator(bundle.model, bundle.vocab, bundle.maxlen)
+    seed_ids = bundle.vocab.encode_seed(SEED).ids
+    numpy_rates = {lanes: steps_per_second(reference, seed_ids, lanes, "stateful", 2000, args.repeats)
+                   for lanes in (1, 4)}
+
     print(f"Chromium, shipped model, median of {args.repeats} runs; default backend here: {chosen} ({reason})\n")
     print("| backend | window 1 lane (chars/s) | stateful 1 lane | stateful / window | "
           "stateful 4 lanes (steps/s) | 4-lane time / 1-lane time |")
@@ -138,6 +148,13 @@ def main():
         print(f"| {backend} | {speed['window1']:,.1f} | {speed['stateful1']:,.0f} | "
               f"{speed['stateful1'] / speed['window1']:,.0f}x | {speed['stateful4']:,.0f} | "
               f"{speed['stateful1'] / speed['stateful4']:.2f} |")
+    print(f"\nThe NumPy reference in the same run, stateful, same seed: {numpy_rates[1]:,.0f} steps/s "
+          f"for 1 lane, {numpy_rates[4]:,.0f} for 4 lanes.\n")
+    print("| backend | browser / NumPy, 1 lane | browser / NumPy, 4 lanes |")
+    print("|---|---|---|")
+    for backend, (speed, *_rest) in results.items():
+        print(f"| {backend} | {speed['stateful1'] / numpy_rates[1]:.0%} | "
+              f"{speed['stateful4'] / numpy_rates[4]:.0%} |")
     print("\n| backend | ready after load (ms) | first char after load (ms) | click delay while "
           "generating, median / p95 / max (ms) | tensors before / after "
           f"{args.memory_chars:,} chars x 4 lanes | JS heap before / after, collected (MB) |")

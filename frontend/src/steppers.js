@@ -13,7 +13,8 @@ async function readBack(tensor) {
   }
 }
 
-// Stateful mode, one read-back per step: right where reading back is cheap (WASM, CPU).
+// Stateful mode, one read-back per step: for WASM and the CPU, where reading back is a copy
+// that never waits for a GPU, so it is done synchronously.
 export class StatefulStepper {
   constructor(lstm, state) {
     this.lstm = lstm;
@@ -21,7 +22,12 @@ export class StatefulStepper {
   }
 
   next() {
-    return readBack(this.lstm.probabilities(this.state));
+    const probabilities = this.lstm.probabilities(this.state);
+    try {
+      return probabilities.dataSync();
+    } finally {
+      probabilities.dispose();
+    }
   }
 
   accept(ids) {
