@@ -115,7 +115,7 @@ export class Generator {
     let lastTurn = performance.now();
     try {
       for (let step = 0; step < steps; step++) {
-        const p = await unlessAborted(stepper.next(steps - step), signal);
+        const p = await unlessAborted(Promise.resolve(stepper.next(steps - step)), signal);
         const u = uniforms.take();
         const chosen = temps.map((t, lane) => draw(p, t, u[lane], lane * size, size));
         const chars = chosen.map((id) => this.vocab.chars[id]);
