@@ -1,6 +1,7 @@
 // Where a generation step's time goes, on the WASM and CPU backends, in Node (same
 // TensorFlow.js, same V8 as Chromium): the whole stateful step of the page's CharLstm
-// against the one recurrent matMul inside it, for 1 and 4 lanes.
+// against the one gate matMul inside it ([h | one-hot] times the stacked kernels, see
+// frontend/src/js-cell.js), for 1 and 4 lanes.
 //
 //     node bench/step_cost.mjs [--steps 2000] [--repeats 5]
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import { CharLstm, disposeState, tileState } from '../frontend/src/lstm.js';
+import { StatefulStepper } from '../frontend/src/steppers.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values: args } = parseArgs({
@@ -44,24 +46,20 @@ function microseconds(fn) {
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }
 
-// One stateful step as the page takes it: probabilities read back, then the LSTM advanced.
+// One stateful step as the page takes it: logits read back, then the LSTM advanced.
 function stepper(lstm, lanes) {
   const zero = lstm.zeroState(1);
-  let state = tileState(zero, lanes);
+  const stepper = new StatefulStepper(lstm, tileState(zero, lanes));
   disposeState(zero);
   const ids = Array.from({ length: lanes }, (_, lane) => lane + 3);
   return () => {
-    const p = lstm.probabilities(state);
-    p.dataSync();
-    p.dispose();
-    const next = lstm.advance(ids, state);
-    disposeState(state);
-    state = next;
+    stepper.next();
+    stepper.accept(ids);
   };
 }
 
 setWasmPaths(path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
-console.log('| backend | lanes | whole step (µs) | recurrent matMul alone (µs) | matMul share | ' +
+console.log('| backend | lanes | whole step (µs) | gate matMul alone (µs) | matMul share | ' +
   '4-lane / 1-lane: step | 4-lane / 1-lane: matMul |');
 console.log('|---|---|---|---|---|---|---|');
 for (const backend of ['wasm', 'cpu']) {
@@ -70,12 +68,13 @@ for (const backend of ['wasm', 'cpu']) {
   const layer = lstm.layers[0];
   const rows = {};
   for (const lanes of [1, 4]) {
-    const h = tf.randomNormal([lanes, layer.units]);
+    const side = tf.randomNormal([lanes, layer.stacked.kernel.shape[0]]);
+    const { kernel, bias } = layer.stacked;
     rows[lanes] = {
       step: microseconds(stepper(lstm, lanes)),
-      matMul: microseconds(() => tf.matMul(h, layer.recurrentKernel).dispose()),
+      matMul: microseconds(() => tf.fused.matMul({ a: side, b: kernel, bias, activation: 'sigmoid' }).dispose()),
     };
-    h.dispose();
+    side.dispose();
   }
   for (const lanes of [1, 4]) {
     const { step, matMul } = rows[lanes];

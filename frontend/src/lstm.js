@@ -1,12 +1,17 @@
 // The char-LSTM step built from the layers-model's own weights, all lanes in one batch.
 // Gates in Keras order (input, forget, cell, output).
 //
-// The first layer's input contribution, kernel row + bias for each character, is copied
-// on the JS side and uploaded with the step: a one-hot matmul wastes the vocabulary's
-// worth of arithmetic, and tf.gather costs tens of microseconds per row on WASM.
+// The first layer's input contribution, kernel row + bias for each character, is looked up
+// rather than computed: a one-hot matmul wastes the vocabulary's worth of arithmetic. Where the
+// activations are the usual ones, the cell update after the recurrent matMul is one program on
+// WebGL and one JavaScript pass on WASM and the CPU, instead of a dozen small ops.
 import * as tf from '@tensorflow/tfjs';
 
+import { lstmStep, stackWeights } from './js-cell.js';
 import { lstmCell } from './webgl-kernels.js';
+
+// Where the fused cell runs, per backend: on the device, or in JavaScript over read-back values.
+const FUSED_CELLS = { webgl: 'device', wasm: 'javascript', cpu: 'javascript' };
 
 const ACTIVATIONS = {
   sigmoid: (x) => tf.sigmoid(x),
@@ -30,10 +35,9 @@ export class CharLstm {
       if (kind === 'LSTM') {
         const [kernel, recurrentKernel, bias] = layer.getWeights();
         const gate = config.recurrentActivation ?? config.recurrent_activation;
-        // On WebGL one program does the whole cell update where the activations are the usual ones.
         const usual = config.activation === 'tanh' && gate === 'sigmoid';
         this.layers.push({
-          cell: usual && tf.getBackend() === 'webgl' ? lstmCell : null,
+          fusedCell: usual ? (FUSED_CELLS[tf.getBackend()] ?? null) : null,
           kernel,
           recurrentKernel,
           bias,
@@ -41,6 +45,8 @@ export class CharLstm {
           act: activation(config.activation),
           gate: activation(gate),
         });
+        const added = this.layers[this.layers.length - 1];
+        if (added.fusedCell === 'javascript') added.stacked = stackWeights(added);
       } else if (kind === 'Dense') {
         [this.denseKernel, this.denseBias] = layer.getWeights();
       }
@@ -68,24 +74,34 @@ export class CharLstm {
 
   // Feed one id per row (an array or an int32 tensor); returns the new state, of new tensors.
   advance(ids, state) {
+    if (this.layers[0].fusedCell === 'javascript') return this.advanceInJavaScript(ids, state);
     return tf.tidy(() => {
       let x = null;
       return this.layers.map((layer, index) => {
         const recurrent = tf.matMul(state[index].h, layer.recurrentKernel);
+        const first = index === 0;
+        // Deeper layers add their input as tensors; the first layer's input rows go to the cell.
+        const z = first ? recurrent : tf.add(recurrent, tf.fused.matMul({ a: x, b: layer.kernel, bias: layer.bias }));
         let next;
-        if (layer.cell && index === 0) {
-          const idsOnDevice = ids instanceof tf.Tensor ? ids : tf.tensor1d(ids, 'int32');
-          next = layer.cell(recurrent, state[index].c, { rows: this.inputTable, ids: idsOnDevice });
+        if (layer.fusedCell === 'device') {
+          const input = first ? { rows: this.inputTable, ids: ids instanceof tf.Tensor ? ids : tf.tensor1d(ids, 'int32') } : null;
+          next = lstmCell(z, state[index].c, input);
         } else {
-          const input = index === 0
-            ? this.inputContribution(ids)
-            : tf.fused.matMul({ a: x, b: layer.kernel, bias: layer.bias });
-          const z = tf.add(recurrent, input);
-          next = layer.cell ? layer.cell(z, state[index].c) : this.genericCell(layer, z, state[index].c);
+          const input = first ? this.inputContribution(ids) : null;
+          next = this.genericCell(layer, input ? tf.add(z, input) : z, state[index].c);
         }
         x = next.h;
         return next;
       });
+    });
+  }
+
+  advanceInJavaScript(ids, state) {
+    let input = { ids: ids instanceof tf.Tensor ? ids.dataSync() : ids };
+    return this.layers.map((layer, index) => {
+      const next = lstmStep(layer.stacked, layer.units, state[index], input);
+      input = { x: next.values.h };
+      return next;
     });
   }
 

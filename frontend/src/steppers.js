@@ -2,6 +2,7 @@
 // of every lane ([lanes × size], read back), draws in float64, and tells accept(ids) what it drew.
 import * as tf from '@tensorflow/tfjs';
 
+import { peekValues } from './js-cell.js';
 import { disposeState } from './lstm.js';
 import { proposeFromLogits } from './webgl-kernels.js';
 
@@ -10,34 +11,6 @@ async function readBack(tensor) {
     return await tensor.data();
   } finally {
     tensor.dispose();
-  }
-}
-
-// Stateful mode, one read-back per step: for WASM and the CPU, where reading back is a copy
-// that never waits for a GPU, so it is done synchronously.
-export class StatefulStepper {
-  constructor(lstm, state) {
-    this.lstm = lstm;
-    this.state = state;
-  }
-
-  next() {
-    const probabilities = this.lstm.probabilities(this.state);
-    try {
-      return probabilities.dataSync();
-    } finally {
-      probabilities.dispose();
-    }
-  }
-
-  accept(ids) {
-    const next = this.lstm.advance(ids, this.state);
-    disposeState(this.state);
-    this.state = next;
-  }
-
-  dispose() {
-    disposeState(this.state);
   }
 }
 
@@ -52,6 +25,35 @@ function softmaxRows(logits, size) {
     for (let i = at; i < at + size; i++) p[i] /= total;
   }
   return p;
+}
+
+// Stateful mode, one read-back per step: for WASM and the CPU, where reading back is a copy
+// that never waits for a GPU, so it is done synchronously. The softmax is taken here, in
+// float64, from the read-back logits.
+export class StatefulStepper {
+  constructor(lstm, state) {
+    this.lstm = lstm;
+    this.state = state;
+  }
+
+  next() {
+    const logits = this.lstm.logits(this.state);
+    try {
+      return softmaxRows(peekValues(logits), this.lstm.vocabSize);
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  accept(ids) {
+    const next = this.lstm.advance(ids, this.state);
+    disposeState(this.state);
+    this.state = next;
+  }
+
+  dispose() {
+    disposeState(this.state);
+  }
 }
 
 // Stateful mode on WebGL, where each read-back stalls the GPU pipeline: the device draws
