@@ -1,10 +1,11 @@
 // The char-LSTM step built from the layers-model's own weights, all lanes in one batch.
 // Gates in Keras order (input, forget, cell, output).
 //
-// The first layer's input contribution, kernel row + bias for each character, is looked up
-// rather than computed: a one-hot matmul wastes the vocabulary's worth of arithmetic. Where the
-// activations are the usual ones, the cell update after the recurrent matMul is one program on
-// WebGL and one JavaScript pass on WASM and the CPU, instead of a dozen small ops.
+// Where the activations are the usual ones (tanh, sigmoid gates), each backend has a fused
+// step instead of a dozen small ops: on WebGL, the recurrent matMul and one program for the
+// cell, with the first layer's input row (kernel row + bias per character) looked up inside
+// it; on WASM and the CPU, one gate matMul and a JavaScript pass (js-cell.js). Other
+// activations take the generic step, with the input row looked up in JavaScript.
 import * as tf from '@tensorflow/tfjs';
 
 import { lstmStep, stackWeights } from './js-cell.js';
@@ -16,6 +17,7 @@ const FUSED_CELLS = { webgl: 'device', wasm: 'javascript', cpu: 'javascript' };
 const ACTIVATIONS = {
   sigmoid: (x) => tf.sigmoid(x),
   hard_sigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
+  hardSigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1), // as TensorFlow.js names it
   tanh: (x) => tf.tanh(x),
   linear: (x) => x,
 };
