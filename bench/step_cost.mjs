@@ -1,7 +1,8 @@
 // Where a generation step's time goes, on the WASM and CPU backends, in Node (same
 // TensorFlow.js, same V8 as Chromium): the whole stateful step of the page's CharLstm
-// against the one gate matMul inside it ([h | one-hot] times the stacked kernels, see
-// frontend/src/js-cell.js), for 1 and 4 lanes.
+// against the gates inside it ([h | one-hot] times the stacked kernels, through a sigmoid:
+// one fused matMul on WASM, plain loops on the CPU; see frontend/src/js-cell.js), for 1 and
+// 4 lanes.
 //
 //     node bench/step_cost.mjs [--steps 2000] [--repeats 5]
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
+import { gatesOf } from '../frontend/src/js-cell.js';
 import { CharLstm, disposeState, tileState } from '../frontend/src/lstm.js';
 import { StatefulStepper } from '../frontend/src/steppers.js';
 
@@ -59,8 +61,8 @@ function stepper(lstm, lanes) {
 }
 
 setWasmPaths(path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
-console.log('| backend | lanes | whole step (µs) | gate matMul alone (µs) | matMul share | ' +
-  '4-lane / 1-lane: step | 4-lane / 1-lane: matMul |');
+console.log('| backend | lanes | whole step (µs) | gates alone (µs) | share of the step | ' +
+  '4-lane / 1-lane: step | 4-lane / 1-lane: gates |');
 console.log('|---|---|---|---|---|---|---|');
 for (const backend of ['wasm', 'cpu']) {
   await tf.setBackend(backend);
@@ -68,20 +70,24 @@ for (const backend of ['wasm', 'cpu']) {
   const layer = lstm.layers[0];
   const rows = {};
   for (const lanes of [1, 4]) {
-    const side = tf.randomNormal([lanes, layer.stacked.kernel.shape[0]]);
-    const { kernel, bias } = layer.stacked;
+    // Rows as a step has them: h, then a one-hot character.
+    const depth = layer.stacked.kernel.shape[0];
+    const side = new Float32Array(lanes * depth);
+    for (let lane = 0; lane < lanes; lane++) {
+      for (let k = 0; k < layer.units; k++) side[lane * depth + k] = Math.random() - 0.5;
+      side[lane * depth + layer.units + lane + 3] = 1;
+    }
     rows[lanes] = {
       step: microseconds(stepper(lstm, lanes)),
-      matMul: microseconds(() => tf.fused.matMul({ a: side, b: kernel, bias, activation: 'sigmoid' }).dispose()),
+      gates: microseconds(() => gatesOf(side, lanes, layer.stacked, () => {})),
     };
-    side.dispose();
   }
   for (const lanes of [1, 4]) {
-    const { step, matMul } = rows[lanes];
+    const { step, gates } = rows[lanes];
     const ratios = lanes === 4
-      ? `${(step / rows[1].step).toFixed(2)} | ${(matMul / rows[1].matMul).toFixed(2)}`
+      ? `${(step / rows[1].step).toFixed(2)} | ${(gates / rows[1].gates).toFixed(2)}`
       : ' | ';
-    console.log(`| ${backend} | ${lanes} | ${step.toFixed(0)} | ${matMul.toFixed(0)} | ` +
-      `${Math.round((100 * matMul) / step)} % | ${ratios} |`);
+    console.log(`| ${backend} | ${lanes} | ${step.toFixed(0)} | ${gates.toFixed(0)} | ` +
+      `${Math.round((100 * gates) / step)} % | ${ratios} |`);
   }
 }

@@ -48,7 +48,7 @@ export class CharLstm {
           gate: activation(gate),
         });
         const added = this.layers[this.layers.length - 1];
-        if (added.fusedCell === 'javascript') added.stacked = stackWeights(added);
+        if (added.fusedCell === 'javascript') added.stacked = stackWeights(added, { inJavaScript: tf.getBackend() === 'cpu' });
       } else if (kind === 'Dense') {
         [this.denseKernel, this.denseBias] = layer.getWeights();
       }
