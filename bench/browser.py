@@ -88,7 +88,7 @@ def measure_speed(page, repeats):
 
 def measure_memory(page, chars):
     return page.evaluate("""async (chars) => {
-      const heap = () => { window.gc(); return performance.memory.usedJSHeapSize; };
+      const heap = () => { window.gc(); window.gc(); return performance.memory.usedJSHeapSize; };
       const before = window.tempera.memory().numTensors;
       const heapBefore = heap();
       await window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
