@@ -76,7 +76,7 @@ export class CharLstm {
 
   // Feed one id per row (an array or an int32 tensor); returns the new state, of new tensors.
   advance(ids, state) {
-    if (this.layers[0].fusedCell === 'javascript') return this.advanceInJavaScript(ids, state);
+    if (this.layers.every((layer) => layer.fusedCell === 'javascript')) return this.advanceInJavaScript(ids, state);
     return tf.tidy(() => {
       let x = null;
       return this.layers.map((layer, index) => {
