@@ -71,7 +71,7 @@ for (const backend of ['wasm', 'cpu']) {
   const rows = {};
   for (const lanes of [1, 4]) {
     // Rows as a step has them: h, then a one-hot character.
-    const depth = layer.stacked.kernel.shape[0];
+    const { depth } = layer.stacked;
     const side = new Float32Array(lanes * depth);
     for (let lane = 0; lane < lanes; lane++) {
       for (let k = 0; k < layer.units; k++) side[lane * depth + k] = Math.random() - 0.5;

@@ -54,15 +54,22 @@ const results = [];
 for (const backend of ['cpu', 'wasm']) {
   await tf.setBackend(backend);
   for (const [layers, recurrentActivation] of [[1, 'sigmoid'], [2, 'sigmoid'], [2, 'hardSigmoid'], [2, 'mixed']]) {
-    const lstm = new CharLstm(model(layers, 16, recurrentActivation));
+    const layersModel = model(layers, 16, recurrentActivation);
+    const modelTensors = tf.memory().numTensors;
+    const lstm = new CharLstm(layersModel);
     const tensorsBefore = tf.memory().numTensors;
     const fused = logitsOf(lstm, rows);
     const fusedCells = lstm.layers.map((layer) => layer.fusedCell);
     lstm.layers.forEach((layer) => { layer.fusedCell = null; });
+    lstm.inJavaScript = false;
     const generic = logitsOf(lstm, rows);
     const difference = Math.max(...fused.map((value, i) => Math.abs(value - generic[i])));
     const scale = Math.max(...generic.map(Math.abs));
-    results.push({ backend, layers, recurrentActivation, fusedCells, difference, scale, leaked: tf.memory().numTensors - tensorsBefore });
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    lstm.dispose();
+    const keptAfterDispose = tf.memory().numTensors - modelTensors;
+    layersModel.dispose();
+    results.push({ backend, layers, recurrentActivation, fusedCells, difference, scale, leaked, keptAfterDispose });
   }
 }
 console.log(JSON.stringify(results));

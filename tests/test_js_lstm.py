@@ -41,3 +41,4 @@ def test_usual_activations_take_the_fused_step_and_others_the_generic_one(cases)
 
 def test_no_tensor_is_left_behind(cases):
     assert all(case["leaked"] == 0 for case in cases), cases
+    assert all(case["keptAfterDispose"] == 0 for case in cases), cases

@@ -30,15 +30,24 @@ function doubleCellGate(weights, units) {
   return tf.mul(weights, scale);
 }
 
-// The layer's weights stacked for lstmStep: [recurrent; input] kernels and the bias. With
-// `inJavaScript`, their values too, for gatesInJavaScript.
+// The layer's weights stacked for lstmStep: [recurrent; input] kernels and the bias, as
+// tensors for the fused matMul, or with `inJavaScript` as values for gatesInJavaScript.
+// `depth` is the stacked kernel's row count: units + the input's width.
 export function stackWeights({ kernel, recurrentKernel, bias, units }, { inJavaScript = false } = {}) {
   const stacked = tf.tidy(() => ({
     kernel: doubleCellGate(tf.concat([recurrentKernel, kernel], 0), units),
     bias: doubleCellGate(bias, units),
   }));
-  if (inJavaScript) stacked.values = { kernel: stacked.kernel.dataSync(), bias: stacked.bias.dataSync() };
-  return stacked;
+  const depth = stacked.kernel.shape[0];
+  if (!inJavaScript) return { ...stacked, depth };
+  const values = { kernel: stacked.kernel.dataSync(), bias: stacked.bias.dataSync() };
+  tf.dispose(stacked);
+  return { values, depth };
+}
+
+// Frees what stackWeights made.
+export function disposeStacked(stacked) {
+  tf.dispose([stacked.kernel, stacked.bias].filter(Boolean));
 }
 
 function sigmoid(x) {
@@ -108,7 +117,7 @@ function sideBySide(h, units, batch, width, { ids, x }) {
 // them), input {ids} or {x} as arrays. Returns the new state, values included.
 export function lstmStep(stacked, units, state, input) {
   const [batch] = state.h.shape;
-  const width = stacked.kernel.shape[0] - units;
+  const width = stacked.depth - units;
   const rows = sideBySide(state.values?.h ?? state.h.dataSync(), units, batch, width, input);
   const c = state.values?.c ?? state.c.dataSync();
   const nextC = new Float32Array(c.length);

@@ -8,7 +8,7 @@
 // activations take the generic step, with the input row looked up in JavaScript.
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmStep, stackWeights } from './js-cell.js';
+import { disposeStacked, lstmStep, stackWeights } from './js-cell.js';
 import { lstmCell } from './webgl-kernels.js';
 
 // Where the fused cell runs, per backend: on the device, or in JavaScript over read-back values.
@@ -58,6 +58,13 @@ export class CharLstm {
     this.rowWidth = 4 * first.units;
     this.inputTable = tf.tidy(() => tf.add(first.kernel, first.bias));
     this.inputRows = this.inputTable.dataSync();
+    this.inJavaScript = this.layers.every((layer) => layer.fusedCell === 'javascript');
+  }
+
+  // Frees the tensors made here; the model's own weights belong to the model.
+  dispose() {
+    this.inputTable.dispose();
+    this.layers.forEach((layer) => layer.stacked && disposeStacked(layer.stacked));
   }
 
   zeroState(batch) {
@@ -76,7 +83,7 @@ export class CharLstm {
 
   // Feed one id per row (an array or an int32 tensor); returns the new state, of new tensors.
   advance(ids, state) {
-    if (this.layers.every((layer) => layer.fusedCell === 'javascript')) return this.advanceInJavaScript(ids, state);
+    if (this.inJavaScript) return this.advanceInJavaScript(ids, state);
     return tf.tidy(() => {
       let x = null;
       return this.layers.map((layer, index) => {

@@ -60,7 +60,10 @@ function runNotes(encoding, mode, length) {
 async function loadModel(model) {
   ui.setStatus(`Loading model ${model.name}…`);
   const bundle = await loadBundle(`models/${model.id}/`);
-  if (session.generator) session.model.dispose();
+  if (session.generator) {
+    session.generator.lstm.dispose();
+    session.model.dispose();
+  }
   session.model = bundle.model;
   session.generator = new Generator(new CharLstm(bundle.model), bundle.vocab, bundle.meta.maxlen,
     { lookahead: LOOKAHEAD[session.backend.name] ?? 1 });
