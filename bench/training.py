@@ -36,7 +36,7 @@ def main():
     parser.add_argument("--default-minutes", type=float, default=8)
     parser.add_argument("--out", default="/tmp/tempera-bench-training")
     args = parser.parse_args()
-    seed = train(args.corpus, os.path.join(args.out, "seed"), "seed", args.seed_minutes)
+    seed = train(args.corpus, os.path.join(args.out, "notebook"), "notebook", args.seed_minutes)
     default = train(args.corpus, os.path.join(args.out, "default"), "default", args.default_minutes)
     best = min(seed, key=lambda row: row["val_loss"])
     beaten = next((row for row in default if row["val_loss"] < best["val_loss"]), None)

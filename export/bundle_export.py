@@ -15,8 +15,10 @@ from tempera.atomic import staged_folder, write_json
 from tempera.bundle import FORMAT_VERSION, load_bundle
 from tempera.errors import TemperaError
 from tempera.generate import MODES
+from tempera.outputs import bundle_folder_problem, check_output_folder
 from tempera.training.evaluate import bits, held_out_step
 from tempera.training.model import build_model
+from tempera.training.options import check_config
 from tempera.training.recipes import Recipe
 from tempera.training.run_folder import RunFolder
 
@@ -79,29 +81,41 @@ def self_check(model, folder: str, vocab_size: int) -> float:
 
 def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = False) -> dict:
     import tensorflowjs
-    import tf_keras as keras
 
     run = RunFolder(run_path)
     if not run.exists():
         raise TemperaError(f"{run_path} is not a tempera run folder (no config.json)")
-    config, vocab = run.config(), run.vocabulary()
+    config, vocab = check_config(run.config(), run.path), run.vocabulary()
     recipe = Recipe.from_dict(config["recipe"])
     row = choose_epoch(run, epoch)
-    checkpoint = run.file(row["checkpoint"])
-    if not os.path.isfile(checkpoint):
-        raise TemperaError(f"checkpoint {row['checkpoint']} is missing from {run.path}")
-    if os.path.exists(out) and not force:
-        raise TemperaError(f"{out} already exists; pass --force to replace it")
+    check_output_folder(out, force, inputs=[run.path], problem=bundle_folder_problem)
 
-    trained = keras.models.load_model(checkpoint, compile=False)
+    trained = run.load_checkpoint(row["checkpoint"], compile=False)
     model = build_model(len(vocab), recipe.units, recipe.layers, window=None, every_step=True)
-    model.set_weights(trained.get_weights())
+    try:
+        model.set_weights(trained.get_weights())
+    except ValueError:
+        raise TemperaError(f"checkpoint {row['checkpoint']} does not hold the model that "
+                           f"{run.path}/config.json describes") from None
+    check_finite(model, row)
 
-    with staged_folder(out) as staging:
-        tensorflowjs.converters.save_keras_model(model, staging)
-        weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
-                            for f in os.listdir(staging) if f.endswith(".bin"))
-        meta = metadata(config, vocab, recipe, row, weights_bytes)
-        write_json(os.path.join(staging, "tempera.json"), meta)
-        meta["self_check_max_dp"] = self_check(model, staging, len(vocab))
+    try:
+        with staged_folder(out) as staging:
+            tensorflowjs.converters.save_keras_model(model, staging)
+            weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
+                                for f in os.listdir(staging) if f.endswith(".bin"))
+            meta = metadata(config, vocab, recipe, row, weights_bytes)
+            write_json(os.path.join(staging, "tempera.json"), meta)
+            meta["self_check_max_dp"] = self_check(model, staging, len(vocab))
+    except OSError as error:
+        raise TemperaError(f"cannot write the bundle to {out}: {error.strerror or error}") from None
     return meta
+
+
+def check_finite(model, row: dict) -> None:
+    """A diverged epoch's NaN weights would write a bundle that generates nothing."""
+    for weight in model.weights:
+        if not np.isfinite(weight.numpy()).all():
+            raise TemperaError(f"epoch {row['epoch']}'s weight {weight.name} holds NaN or "
+                               "infinite values (the training diverged); export an earlier "
+                               "epoch with --epoch N")

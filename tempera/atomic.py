@@ -6,6 +6,10 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 
+# Temporary names carry this prefix, so a leftover from a killed run is recognisably ours and
+# nothing else is ever removed as one.
+TEMPORARY_PREFIX = ".tempera-tmp-"
+
 
 @contextmanager
 def atomic_path(path: str):
@@ -13,7 +17,7 @@ def atomic_path(path: str):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     suffix = os.path.splitext(path)[1]  # some writers (h5, png) choose a format by suffix
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=TEMPORARY_PREFIX, suffix=suffix)
     os.close(handle)
     os.chmod(temporary, 0o644)  # mkstemp makes files private; these are meant to be read
     try:
@@ -38,21 +42,29 @@ def write_json(path: str, data) -> None:
 
 @contextmanager
 def staged_folder(path: str):
-    """Yield an empty folder beside `path`; on success it replaces `path` (file or folder).
+    """Yield an empty folder beside `path`; on success it replaces the folder `path`.
 
-    A failure part-way leaves `path` as it was.
+    The old folder is renamed aside before the new one takes its name and removed only after,
+    so a failure at any point leaves `path` whole: the old folder or the new. Callers decide
+    whether `path` may be replaced at all (tempera.outputs).
     """
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=".staging-")
+    staging = tempfile.mkdtemp(dir=parent, prefix=TEMPORARY_PREFIX)
     os.chmod(staging, 0o755)  # mkdtemp makes it private; what is staged here is meant to be served
+    old = None
     try:
         yield staging
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        elif os.path.lexists(path):
-            os.remove(path)
-        os.replace(staging, path)
+        if os.path.isdir(path):
+            old = tempfile.mkdtemp(dir=parent, prefix=TEMPORARY_PREFIX)
+            os.replace(path, os.path.join(old, "old"))
+        try:
+            os.replace(staging, path)
+        except OSError:
+            if old:
+                os.replace(os.path.join(old, "old"), path)
+            raise
     finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging)
+        for leftover in (staging, old):
+            if leftover and os.path.exists(leftover):
+                shutil.rmtree(leftover)

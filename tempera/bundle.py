@@ -1,8 +1,8 @@
 """Reading an exported bundle without TensorFlow: model.json, its weight shards, tempera.json.
 
 A bundle is a folder holding the tfjs layers-model (`model.json` + `*.bin` shards) and
-`tempera.json` (vocabulary and training facts). Every way it can be broken is reported
-with the file's name and what is wrong.
+`tempera.json` (vocabulary and training facts). Every way it can be broken, down to a field of
+the wrong type, is reported as a TemperaError that names the file and what is wrong.
 """
 
 import json
@@ -16,7 +16,12 @@ from .lstm import CharLstm, LstmLayer
 from .vocab import Vocabulary
 
 FORMAT_VERSION = 1
-DTYPES = {"float32": np.float32, "int32": np.int32}
+MAX_MAXLEN = 10_000  # window mode re-reads maxlen characters for every character it writes
+MAX_JSON_BYTES = 16 * 2**20  # a model.json or tempera.json; real ones are a few kB
+
+
+class BundleError(TemperaError):
+    """A bundle file that is missing or malformed; the message names the file."""
 
 
 @dataclass
@@ -31,109 +36,195 @@ class Bundle:
         return int(self.meta["maxlen"])
 
 
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _read_json(path: str) -> dict:
-    name = os.path.basename(path)
+    name, folder = os.path.basename(path), os.path.dirname(path)
     if not os.path.isfile(path):
-        raise TemperaError(f"{name} is missing from the bundle {os.path.dirname(path)}")
+        raise BundleError(f"{name} is missing from the bundle {folder}")
+    if os.path.getsize(path) > MAX_JSON_BYTES:
+        raise BundleError(f"{name} in {folder} is over {MAX_JSON_BYTES // 2**20} MB: not a bundle file")
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise TemperaError(f"{name} in {os.path.dirname(path)} is not valid JSON: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise BundleError(f"{name} in {folder} is not valid JSON: {error}") from None
     if not isinstance(data, dict):
-        raise TemperaError(f"{name} in {os.path.dirname(path)} is not a JSON object")
+        raise BundleError(f"{name} in {folder} is not a JSON object")
     return data
 
 
-def read_weights(folder: str, manifest: list) -> dict:
-    """All weights of a tfjs weights manifest, by name, as float arrays."""
-    weights = {}
+# ---- tempera.json ---------------------------------------------------------------------------
+def check_meta(meta: dict, folder: str) -> None:
+    def fail(problem):
+        raise BundleError(f"tempera.json in {folder}: {problem}")
+
+    version = meta.get("format_version")
+    if not _is_whole(version) or version != FORMAT_VERSION:
+        raise BundleError(f"tempera.json in {folder} has format_version {version!r}; "
+                          f"this tempera reads version {FORMAT_VERSION}")
+    for key in ("vocabulary", "lowercase", "maxlen"):
+        if key not in meta:
+            fail(f"has no {key!r}")
+    vocab = meta["vocabulary"]
+    if (not isinstance(vocab, list) or not vocab
+            or not all(isinstance(c, str) and len(c) == 1 for c in vocab)):
+        fail("'vocabulary' must be a non-empty list of single characters")
+    if len(set(vocab)) != len(vocab):
+        fail("'vocabulary' lists a character twice")
+    if not isinstance(meta["lowercase"], bool):
+        fail(f"'lowercase' must be true or false, got {meta['lowercase']!r}")
+    maxlen = meta["maxlen"]
+    if not _is_whole(maxlen) or not 1 <= maxlen <= MAX_MAXLEN:
+        fail(f"'maxlen' must be a whole number from 1 to {MAX_MAXLEN:,}, got {maxlen!r}")
+    if "name" in meta and not isinstance(meta["name"], str):
+        fail(f"'name' must be a string, got {meta['name']!r}")
+    held_out = meta.get("held_out", {})
+    if not isinstance(held_out, dict) or not _is_number(held_out.get("loss_nats_per_char", 0)):
+        fail("'held_out' must be an object whose 'loss_nats_per_char' is a number")
+
+
+# ---- model.json: the weights manifest and its shards ------------------------------------------
+def check_manifest(manifest, folder: str) -> None:
+    """The weightsManifest's structure; tempera reads float32 weights only."""
+    def fail(problem):
+        raise BundleError(f"model.json in {folder}: {problem}")
+
+    if not isinstance(manifest, list):
+        fail("'weightsManifest' must be a list of weight groups")
     for group in manifest:
-        buffer = b""
-        for shard in group.get("paths", []):
-            shard_path = os.path.join(folder, shard)
-            if os.path.basename(shard) != shard or not os.path.isfile(shard_path):
-                raise TemperaError(f"weight shard {shard} is missing from the bundle {folder}")
-            with open(shard_path, "rb") as handle:
-                buffer += handle.read()
-        offset = 0
-        for entry in group.get("weights", []):
+        if not isinstance(group, dict):
+            fail("each weight group must be an object with 'paths' and 'weights'")
+        paths, entries = group.get("paths"), group.get("weights")
+        if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+            fail("a weight group's 'paths' must be a list of file names")
+        if not isinstance(entries, list):
+            fail("a weight group's 'weights' must be a list")
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                fail("each weight must be an object with a 'name'")
+            name, shape = entry["name"], entry.get("shape")
+            if not isinstance(shape, list) or not all(_is_whole(d) and d >= 0 for d in shape):
+                fail(f"weight {name} has shape {shape!r}, not a list of whole numbers")
             if "quantization" in entry:
-                raise TemperaError(f"weight {entry['name']} is quantized; tempera reads float32 bundles")
-            dtype = np.dtype(DTYPES.get(entry.get("dtype"), np.float32)).newbyteorder("<")
+                fail(f"weight {name} is quantized; this tempera reads float32 weights only")
+            if entry.get("dtype") != "float32":
+                fail(f"weight {name} has dtype {entry.get('dtype')!r}; "
+                     "this tempera reads float32 weights only")
+
+
+def _read_shards(folder: str, paths: list) -> bytes:
+    buffer = bytearray()
+    for shard in paths:
+        shard_path = os.path.join(folder, shard)
+        if os.path.basename(shard) != shard or not os.path.isfile(shard_path):
+            raise BundleError(f"weight shard {shard} is missing from the bundle {folder}")
+        with open(shard_path, "rb") as handle:
+            buffer += handle.read()
+    return bytes(buffer)
+
+
+def read_weights(folder: str, manifest: list) -> dict:
+    """All weights of a tfjs weights manifest, by name, as float32 arrays (all finite)."""
+    check_manifest(manifest, folder)
+    weights = {}
+    dtype = np.dtype("<f4")
+    for group in manifest:
+        buffer = _read_shards(folder, group["paths"])
+        offset = 0
+        for entry in group["weights"]:
             count = int(np.prod(entry["shape"], dtype=np.int64))
             size = count * dtype.itemsize
             if offset + size > len(buffer):
-                raise TemperaError(f"weight shards of {folder} are truncated: {entry['name']} "
-                                   f"needs bytes {offset}..{offset + size}, the shards hold {len(buffer)}")
-            weights[entry["name"]] = np.frombuffer(buffer, dtype, count, offset).reshape(entry["shape"])
+                raise BundleError(f"weight shards of {folder} are truncated: {entry['name']} "
+                                  f"needs bytes {offset}..{offset + size}, the shards hold {len(buffer)}")
+            values = np.frombuffer(buffer, dtype, count, offset).reshape(entry["shape"])
+            if not np.isfinite(values).all():
+                raise BundleError(f"weight {entry['name']} in {folder} holds NaN or infinite "
+                                  "values: the model is broken (did its training diverge?)")
+            weights[entry["name"]] = values
             offset += size
         if offset != len(buffer):
-            raise TemperaError(f"weight shards of {folder} hold {len(buffer)} bytes, "
-                               f"the manifest describes {offset}")
+            raise BundleError(f"weight shards of {folder} hold {len(buffer)} bytes, "
+                              f"the manifest describes {offset}")
     return weights
 
 
+# ---- model.json: the topology -------------------------------------------------------------------
 def _layer_weights(weights: dict, layer: str, kind: str) -> np.ndarray:
     for name, value in weights.items():
         if name.startswith(layer + "/") and name.rsplit("/", 1)[-1] == kind:
             return value
-    raise TemperaError(f"model.json has no weight {layer}/…/{kind}")
+    raise TemperaError(f"it has no weight {layer}/…/{kind}")
+
+
+def _topology_layers(model_json: dict) -> list:
+    try:
+        layers = model_json["modelTopology"]["model_config"]["config"]["layers"]
+    except (KeyError, TypeError):
+        raise TemperaError("it has no modelTopology.model_config.config.layers") from None
+    if not isinstance(layers, list) or not all(
+            isinstance(l, dict) and isinstance(l.get("config", {}), dict) for l in layers):
+        raise TemperaError("modelTopology's layers must be a list of objects with a 'config'")
+    return layers
 
 
 def char_lstm_from_model_json(model_json: dict, weights: dict) -> CharLstm:
     """Rebuild the LSTM stack from a layers-model topology and its weights."""
-    try:
-        layers = model_json["modelTopology"]["model_config"]["config"]["layers"]
-    except (KeyError, TypeError):
-        raise TemperaError("model.json has no modelTopology.model_config.config.layers") from None
     lstm_layers, dense = [], None
-    for layer in layers:
+    for layer in _topology_layers(model_json):
         kind, config = layer.get("class_name"), layer.get("config", {})
+        if kind in ("LSTM", "Dense") and not isinstance(config.get("name"), str):
+            raise TemperaError(f"its {kind} layer has no name")
         if kind == "LSTM":
-            name = config["name"]
-            lstm_layers.append(LstmLayer(
-                _layer_weights(weights, name, "kernel"),
-                _layer_weights(weights, name, "recurrent_kernel"),
-                _layer_weights(weights, name, "bias"),
-                config.get("activation", "tanh"), config.get("recurrent_activation", "sigmoid")))
+            activations = [config.get("activation", "tanh"), config.get("recurrent_activation", "sigmoid")]
+            if not all(isinstance(a, str) for a in activations):
+                raise TemperaError(f"layer {config['name']}'s activations must be names")
+            lstm_layers.append(LstmLayer(*(_layer_weights(weights, config["name"], k) for k in
+                                           ("kernel", "recurrent_kernel", "bias")), *activations))
         elif kind == "Dense":
             if config.get("activation") != "softmax":
-                raise TemperaError("model.json: the output layer must be a softmax Dense layer")
+                raise TemperaError("the output layer must be a softmax Dense layer")
             dense = config["name"]
         elif kind != "InputLayer":
-            raise TemperaError(f"model.json has a {kind} layer; tempera models are LSTM + Dense")
+            raise TemperaError(f"it has a {kind!r} layer; tempera models are LSTM + Dense")
     if dense is None:
-        raise TemperaError("model.json has no Dense output layer")
+        raise TemperaError("it has no Dense output layer")
     return CharLstm(lstm_layers, _layer_weights(weights, dense, "kernel"),
                     _layer_weights(weights, dense, "bias"))
 
 
-def check_meta(meta: dict, folder: str) -> None:
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise TemperaError(f"tempera.json in {folder} has format_version {version!r}; "
-                           f"this tempera reads version {FORMAT_VERSION}")
-    for key in ("vocabulary", "lowercase", "maxlen"):
-        if key not in meta:
-            raise TemperaError(f"tempera.json in {folder} has no {key!r}")
-    vocab = meta["vocabulary"]
-    if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
-        raise TemperaError(f"tempera.json in {folder}: 'vocabulary' must be a list of single characters")
+def load_model_json(folder: str) -> CharLstm:
+    model_json = _read_json(os.path.join(folder, "model.json"))
+    if model_json.get("format") != "layers-model":
+        raise BundleError(f"model.json in {folder} is not a tfjs layers-model")
+    weights = read_weights(folder, model_json.get("weightsManifest"))
+    try:
+        return char_lstm_from_model_json(model_json, weights)
+    except BundleError:
+        raise
+    except TemperaError as error:
+        raise BundleError(f"model.json in {folder}: {error}") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        # The checks above name the usual mistakes; anything still odd is reported, not raised.
+        raise BundleError(f"model.json in {folder} is malformed ({type(error).__name__}: "
+                          f"{error})") from None
 
 
 def load_bundle(folder: str) -> Bundle:
     if not os.path.isdir(folder):
-        raise TemperaError(f"bundle folder not found: {folder}")
+        raise BundleError(f"bundle folder not found: {folder}")
     meta = _read_json(os.path.join(folder, "tempera.json"))
     check_meta(meta, folder)
-    model_json = _read_json(os.path.join(folder, "model.json"))
-    if model_json.get("format") != "layers-model":
-        raise TemperaError(f"model.json in {folder} is not a tfjs layers-model")
-    weights = read_weights(folder, model_json.get("weightsManifest", []))
-    model = char_lstm_from_model_json(model_json, weights)
+    model = load_model_json(folder)
     vocab = Vocabulary(meta["vocabulary"], meta["lowercase"])
     if len(vocab) != model.vocab_size:
-        raise TemperaError(f"tempera.json lists {len(vocab)} characters, "
-                           f"model.json's output has {model.vocab_size}")
+        raise BundleError(f"tempera.json in {folder} lists {len(vocab)} characters, "
+                          f"model.json's output has {model.vocab_size}")
     return Bundle(folder, meta, vocab, model)

@@ -1,8 +1,11 @@
 """The list of model bundles in a folder, as the page reads it from models/index.json."""
 
+import functools
 import json
 import os
 
+from .bundle import load_bundle
+from .errors import TemperaError
 from .paths import ROOT
 
 DEFAULT_MODELS_DIR = os.path.join(ROOT, "models")
@@ -16,15 +19,46 @@ def is_bundle(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "tempera.json"))
 
 
-def bundle_entry(model_id: str, folder: str) -> dict:
+def _signature(folder: str) -> tuple:
+    """Names, sizes and modification times of a bundle's files: a changed file changes it."""
+    entries = []
+    for name in sorted(os.listdir(folder)):
+        try:
+            info = os.stat(os.path.join(folder, name))
+        except OSError:
+            continue
+        entries.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(entries)
+
+
+@functools.lru_cache(maxsize=256)
+def _bundle_problem(folder: str, signature: tuple) -> str | None:
     try:
+        load_bundle(folder)
+    except TemperaError as error:
+        return str(error)
+    return None
+
+
+def bundle_problem(folder: str) -> str | None:
+    """Why the bundle in `folder` cannot be used (None when it can), read once per version."""
+    return _bundle_problem(os.path.realpath(folder), _signature(folder))
+
+
+def bundle_entry(model_id: str, folder: str) -> dict:
+    """The page's view of a bundle; a broken one is listed with the reason it is unavailable."""
+    problem = bundle_problem(folder)
+    meta = {}
+    if problem is None:
         with open(os.path.join(folder, "tempera.json"), encoding="utf-8") as handle:
             meta = json.load(handle)
-    except (OSError, ValueError):
-        meta = {}
-    summary = {k: meta[k] for k in SUMMARY_KEYS if k in meta} if isinstance(meta, dict) else {}
-    return {"id": model_id, "name": summary.get("name", model_id), "path": f"models/{model_id}/",
-            "meta": summary}
+    summary = {k: meta[k] for k in SUMMARY_KEYS if k in meta}
+    entry = {"id": model_id, "name": summary.get("name", model_id), "path": f"models/{model_id}/",
+             "meta": summary}
+    if problem:
+        entry["unavailable"] = problem.replace(os.path.realpath(folder), f"models/{model_id}") \
+                                      .replace(folder, f"models/{model_id}")
+    return entry
 
 
 def is_inside(path: str, folder: str) -> bool:

@@ -2,16 +2,22 @@
 
 import argparse
 import json
+import os
 import secrets
 import sys
 
 from . import __version__
 from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
+from .generate import MODES
 from .paths import FRONTEND_DIST
 from .quiet import import_quietly
+from .training.recipes import RECIPE_ALIASES, RECIPES
 
 DEFAULT_TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
+# Only the seed's last few thousand characters are read (PRIME_CHARS); a seed file can be a
+# whole text, but not an unbounded stream.
+MAX_SEED_FILE_BYTES = 64 * 2**20
 
 
 def _needs_training_extra(error: ImportError):
@@ -20,6 +26,9 @@ def _needs_training_extra(error: ImportError):
 
 
 def cmd_train(args) -> int:
+    from .training.options import check_train_options
+
+    check_train_options(args)  # before TensorFlow loads: a bad number is refused at once
     try:
         training = import_quietly("tempera.training.train")
     except ImportError as error:
@@ -44,8 +53,9 @@ def cmd_sample(args) -> int:
     from .bundle import load_bundle
     from .generate import PRIME_CHARS, Generator, check_length, length_note
 
+    seed_text = args.seed_text if args.seed_file is None else read_seed_file(args.seed_file)
     bundle = load_bundle(args.bundle)
-    encoding = bundle.vocab.encode_seed(args.seed_text)
+    encoding = bundle.vocab.encode_seed(seed_text)
     notes = [encoding.report(), length_note(check_length(args.length))]
     if args.mode == "stateful" and len(encoding.ids) > PRIME_CHARS:
         notes.append(f"the seed has {len(encoding.ids):,} characters; the model reads its last "
@@ -67,6 +77,26 @@ def cmd_sample(args) -> int:
         print(f"------ temperature: {label}")
         print(encoding.text + lane.text)
     return 0
+
+
+def read_seed_file(path: str) -> str:
+    """A seed from a UTF-8 file, or from standard input for '-'."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_SEED_FILE_BYTES + 1)
+        else:
+            if not os.path.isfile(path):
+                raise TemperaError(f"seed file not found (or not a regular file): {path}")
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SEED_FILE_BYTES + 1)
+    except OSError as error:
+        raise TemperaError(f"cannot read seed file {path}: {error.strerror}") from None
+    if len(data) > MAX_SEED_FILE_BYTES:
+        raise TemperaError(f"seed file {path} is over {MAX_SEED_FILE_BYTES // 2**20} MB")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise TemperaError(f"seed file {path} is not valid UTF-8 (byte {error.start})") from None
 
 
 def cmd_serve(args) -> int:
@@ -96,23 +126,23 @@ def parser() -> argparse.ArgumentParser:
                        "the notebook's corpus (needed for a new run)")
     train.add_argument("--run", default="runs/latest",
                        help="run folder; an existing one is resumed (default: runs/latest)")
-    train.add_argument("--recipe", choices=["default", "seed"], default="default",
-                       help="'seed' reproduces the course notebook")
+    train.add_argument("--recipe", choices=[*RECIPES, *RECIPE_ALIASES],
+                       help="'notebook' reproduces the course notebook (default: 'default')")
     case = train.add_mutually_exclusive_group()
-    case.add_argument("--lowercase", dest="lowercase", action="store_true", default=True,
+    case.add_argument("--lowercase", dest="lowercase", action="store_true", default=None,
                       help="fold the corpus to lowercase (the default, as in the notebook)")
     case.add_argument("--keep-case", dest="lowercase", action="store_false")
     train.add_argument("--epochs", type=int, default=20, help="train until this epoch")
     train.add_argument("--time-budget", type=float, metavar="MINUTES",
                        help="stop after this many minutes (mid-epoch if need be)")
-    train.add_argument("--val-fraction", type=float, default=0.1,
+    train.add_argument("--val-fraction", type=float,
                        help="fraction of the text, at its end, held out (default 0.1)")
-    train.add_argument("--units", type=int, help="LSTM units per layer")
-    train.add_argument("--layers", type=int, help="number of LSTM layers")
-    train.add_argument("--batch", type=int, help="sequences per batch")
-    train.add_argument("--seq-len", type=int, help="characters per training sequence")
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--seed", type=int, default=1337, help="random seed of the run")
+    train.add_argument("--units", type=int, help="LSTM units per layer (1 to 4096)")
+    train.add_argument("--layers", type=int, help="number of LSTM layers (1 to 8)")
+    train.add_argument("--batch", type=int, help="sequences per batch (1 to 65536)")
+    train.add_argument("--seq-len", type=int, help="characters per training sequence (1 to 10000)")
+    train.add_argument("--learning-rate", type=float, help="above 0")
+    train.add_argument("--seed", type=int, help="random seed of the run (default 1337)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="Keras progress output: 0 none, 1 bar, 2 a line per epoch")
     train.set_defaults(handler=cmd_train)
@@ -126,11 +156,14 @@ def parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")
     sample.add_argument("bundle", help="bundle folder (model.json + tempera.json)")
-    sample.add_argument("--seed-text", required=True)
+    seed = sample.add_mutually_exclusive_group(required=True)
+    seed.add_argument("--seed-text", help="the text the model continues")
+    seed.add_argument("--seed-file", metavar="PATH",
+                      help="read the seed from a UTF-8 file ('-': standard input)")
     sample.add_argument("--temperature", type=float, nargs="+", default=DEFAULT_TEMPERATURES)
     sample.add_argument("--length", type=int, default=400)
     sample.add_argument("--rng-seed", type=int, help="default: a random one, printed")
-    sample.add_argument("--mode", choices=["stateful", "window"], default="stateful")
+    sample.add_argument("--mode", choices=MODES, default=MODES[0])
     sample.add_argument("--json", action="store_true", help="print the lanes as JSON")
     sample.set_defaults(handler=cmd_sample)
 
@@ -152,13 +185,24 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def quiet_broken_pipe() -> int:
+    """`tempera sample … | head` closing the pipe early is not an error: stop quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not fail again
+    return 0
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()
+        return status
     except TemperaError as error:
         print(f"tempera {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
         print(f"tempera {args.command}: interrupted", file=sys.stderr)
         return 130

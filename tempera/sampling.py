@@ -35,9 +35,11 @@ def check_rng_seed(rng_seed) -> int:
 
 def reweight(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """q_i = exp((log p_i - max_j log p_j) / T), unnormalised, in float64 (T > 0)."""
-    with np.errstate(divide="ignore"):  # log(0) = -inf gives q = 0, as intended
+    # log(0) = -inf gives q = 0, and a tiny T overflows (x / T) to -inf, which gives q = 0 too:
+    # both are intended.
+    with np.errstate(divide="ignore", over="ignore"):
         log_p = np.log(np.asarray(probabilities, dtype=np.float64))
-    return np.exp((log_p - log_p.max()) / temperature)
+        return np.exp((log_p - log_p.max()) / temperature)
 
 
 def draw(probabilities: np.ndarray, temperature: float, u: float) -> int:

@@ -6,10 +6,19 @@ import numpy as np
 
 from .errors import TemperaError
 
+SHOWN_DROPPED = 20  # distinct dropped characters named in a message; the rest are counted
+
 
 def show_char(c: str) -> str:
     """A character for a message: quoted if visible, else its code point (U+202E)."""
     return f"'{c}'" if c.isprintable() else f"U+{ord(c):04X}"
+
+
+def show_chars(chars: list) -> str:
+    """The first SHOWN_DROPPED characters for a message, and how many more there are."""
+    shown = ", ".join(show_char(c) for c in chars[:SHOWN_DROPPED])
+    more = len(chars) - SHOWN_DROPPED
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class SeedEncoding:
         if self.folded:
             parts.append("seed lowercased (the model was trained on lowercase text)")
         if self.dropped:
-            shown = ", ".join(show_char(c) for c in self.dropped)
+            shown = show_chars(self.dropped)
             count = self.dropped_count
             parts.append(f"dropped {count} unknown character{'s' if count != 1 else ''}: {shown}")
         return "; ".join(parts)
@@ -67,16 +76,10 @@ class Vocabulary:
             raise TemperaError("the seed text is empty: type at least one character")
         folded = self.lowercase and seed.lower() != seed
         text = seed.lower() if self.lowercase else seed
-        kept, dropped, dropped_count = [], [], 0
-        for c in text:
-            if c in self.index:
-                kept.append(c)
-                continue
-            dropped_count += 1
-            if c not in dropped:
-                dropped.append(c)
+        kept = [c for c in text if c in self.index]
+        dropped = list(dict.fromkeys(c for c in text if c not in self.index))  # first-seen order
+        encoding = SeedEncoding("".join(kept), self.encode("".join(kept)), folded, dropped,
+                                len(text) - len(kept))
         if not kept:
-            raise TemperaError("the seed has no character the model knows: "
-                               + ", ".join(show_char(c) for c in dropped))
-        kept_text = "".join(kept)
-        return SeedEncoding(kept_text, self.encode(kept_text), folded, dropped, dropped_count)
+            raise TemperaError(f"the seed has no character the model knows: {show_chars(dropped)}")
+        return encoding

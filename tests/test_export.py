@@ -52,15 +52,13 @@ def test_tempera_json_describes_the_model(small_bundle, trained_run):
 
 def test_export_refuses_to_overwrite_without_force(trained_run, small_bundle, tmp_path):
     out = tmp_path / "bundle"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    shutil.copytree(small_bundle, out)
     refused = run_cli("export", trained_run[0], "--out", str(out))
     assert refused.returncode == 2 and "--force" in refused.stderr
-    assert (out / "keep.txt").read_text() == "mine"
     forced = run_cli("export", trained_run[0], "--out", str(out), "--force", "--epoch", "1")
     assert forced.returncode == 0, forced.stderr
-    assert not (out / "keep.txt").exists()
     assert json.load(open(out / "tempera.json"))["epochs"] == 1
+    assert not [name for name in os.listdir(tmp_path) if name != "bundle"]  # no staging left
 
 
 def test_export_of_a_run_without_a_checkpoint_is_an_error(tmp_path):

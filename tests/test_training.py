@@ -20,7 +20,7 @@ def test_run_folder_holds_everything(trained_run):
     for name in ("config.json", "vocab.json", "history.json", "history.csv", "loss.png",
                  "samples.txt", "state.json", "checkpoints/epoch-001.h5", "checkpoints/epoch-002.h5"):
         assert os.path.isfile(os.path.join(run, name)), name
-    assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+    assert not [f for f in os.listdir(run) if f.startswith(".tempera-tmp-")]
     history = json.load(open(os.path.join(run, "history.json")))
     assert [row["epoch"] for row in history] == [1, 2]
     for row in history:
@@ -121,7 +121,7 @@ def test_sigkill_mid_epoch_resumes_from_the_last_complete_checkpoint(small_corpu
     assert f"after epoch {done}" in result.stdout
     history = json.load(open(os.path.join(run, "history.json")))
     assert [row["epoch"] for row in history] == list(range(1, done + 2))
-    assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+    assert not [f for f in os.listdir(run) if f.startswith(".tempera-tmp-")]
 
 
 def test_time_budget_stops_training(small_corpus, tmp_path):
@@ -134,9 +134,9 @@ def test_time_budget_stops_training(small_corpus, tmp_path):
     assert "time budget" in result.stdout
 
 
-def test_the_seed_recipe_is_the_notebooks_model(small_corpus, tmp_path):
+def test_the_notebook_recipe_is_the_notebooks_model(small_corpus, tmp_path):
     run = str(tmp_path / "run")
-    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--recipe", "seed",
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--recipe", "notebook",
                      "--epochs", "1", "--verbose", "0")
     assert result.returncode == 0, result.stderr
     recipe = json.load(open(os.path.join(run, "config.json")))["recipe"]

@@ -6,15 +6,20 @@ ending normalisation and lowercasing would each copy it.
 """
 
 import os
+import stat
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tempera.errors import TemperaError
+from tempera.vocab import show_char
 
 NIETZSCHE_URL = "https://s3.amazonaws.com/text-datasets/nietzsche.txt"
 PIECE_BYTES = 1 << 22  # bytes decoded at a time: transient memory, not a limit on lines
 CODE_POINTS = 0x110000
+# Training keeps about ten bytes per corpus byte at its peak (BENCHMARKS.md): 1 GiB of text
+# fits a 24 GiB machine, and is far more than a character model of this size can use.
+MAX_CORPUS_BYTES = 2**30
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,33 @@ def fetch_nietzsche() -> str:
 
 
 def read_bytes(path: str) -> bytes:
-    """The bytes of a text file, or a TemperaError that names what is wrong with it."""
+    """The bytes of a text file, or a TemperaError that names what is wrong with it.
+
+    Only a regular file is read: a FIFO or a device would block or never end. The file is
+    opened without blocking and checked before a byte is read, and at most MAX_CORPUS_BYTES
+    are read, so a file that grows meanwhile cannot exhaust memory either.
+    """
     if not os.path.exists(path):
         raise TemperaError(f"corpus file not found: {path}")
     if os.path.isdir(path):
         raise TemperaError(f"corpus is a directory, not a text file: {path}")
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise TemperaError(f"cannot read corpus {path}: {error.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise TemperaError(f"corpus is not a regular file (a pipe, device or socket): {path}")
+        if info.st_size > MAX_CORPUS_BYTES:
+            raise TemperaError(f"corpus is over the {MAX_CORPUS_BYTES // 2**30} GiB limit "
+                               f"({info.st_size:,} bytes): {path}")
+        try:
+            data = handle.read(MAX_CORPUS_BYTES + 1)
+        except OSError as error:
+            raise TemperaError(f"cannot read corpus {path}: {error.strerror}") from None
+    if len(data) > MAX_CORPUS_BYTES:  # it grew while being read
+        raise TemperaError(f"corpus is over the {MAX_CORPUS_BYTES // 2**30} GiB limit: {path}")
     if not data:
         raise TemperaError(f"corpus is empty: {path}")
     nul = data.find(b"\x00")
@@ -118,6 +140,9 @@ def load_corpus(spec: str, lowercase: bool, min_chars: int) -> Corpus:
         raise TemperaError(f"corpus has {length} characters, fewer than the {min_chars} "
                            f"needed for training and held-out windows: {path}")
     distinct = np.flatnonzero(seen)
+    if len(distinct) < 2:
+        raise TemperaError(f"corpus has only one distinct character ({show_char(chr(distinct[0]))}): "
+                           f"there is nothing to predict: {path}")
     table = np.zeros(CODE_POINTS, dtype=id_dtype(len(distinct)))
     table[distinct] = np.arange(len(distinct))
     ids = np.empty(length, dtype=table.dtype)

@@ -1,8 +1,8 @@
 """The char-LSTM in tf_keras: one-hot characters in, next-character probabilities out."""
 
-import os
+from tempera.quiet import quiet_tensorflow_environment
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
+quiet_tensorflow_environment()  # before TensorFlow loads: its start-up chatter is not actionable
 
 import tf_keras as keras  # noqa: E402  Keras 2: the config format TensorFlow.js can read
 

@@ -10,10 +10,24 @@ import json
 import math
 import os
 
-from tempera.atomic import atomic_path, write_json, write_text
+from tempera.atomic import TEMPORARY_PREFIX, atomic_path, write_json, write_text
 from tempera.errors import TemperaError
 
 LN2 = math.log(2)
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_epoch_row(row) -> bool:
+    return (isinstance(row, dict) and _is_whole(row.get("epoch")) and row["epoch"] >= 1
+            and all(_is_number(row.get(k)) for k in ("train_loss", "val_loss", "train_seconds"))
+            and isinstance(row.get("checkpoint"), str))
 
 
 class RunFolder:
@@ -25,9 +39,16 @@ class RunFolder:
 
     # ---- set-up -------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Create the folder and prove it is writable before any training starts."""
+        """Create the folder and prove it is writable before any training starts.
+
+        An existing folder must be a run, or empty: training never scatters its files among
+        someone else's.
+        """
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise TemperaError(f"run folder {self.path} exists and is not a folder")
+        if os.path.isdir(self.path) and not self.exists() and self._foreign_files():
+            raise TemperaError(f"{self.path} is not a tempera run folder and is not empty "
+                               f"(it holds {self._foreign_files()[0]}); choose a new --run folder")
         try:
             os.makedirs(self.file("checkpoints"), exist_ok=True)
             self._remove_leftovers()
@@ -40,11 +61,26 @@ class RunFolder:
         """Temporary files of a write that a killed run never finished."""
         for folder in (self.path, self.file("checkpoints")):
             for name in os.listdir(folder):
-                if name.startswith(".tmp-"):
+                if name.startswith(TEMPORARY_PREFIX):
                     os.remove(os.path.join(folder, name))
+
+    def _foreign_files(self) -> list:
+        """Entries of a folder without config.json that a run starting in it did not write."""
+        ours = {"checkpoints"}
+        return sorted(n for n in os.listdir(self.path)
+                      if n not in ours and not n.startswith(TEMPORARY_PREFIX)) + sorted(
+            os.path.join("checkpoints", n) for n in self._listdir("checkpoints")
+            if not n.startswith(TEMPORARY_PREFIX))
+
+    def _listdir(self, name: str) -> list:
+        return os.listdir(self.file(name)) if os.path.isdir(self.file(name)) else []
 
     def exists(self) -> bool:
         return os.path.isfile(self.file("config.json"))
+
+    def has_started(self) -> bool:
+        """Has this run finished or interrupted an epoch (state.json names a checkpoint)?"""
+        return self.exists() and os.path.isfile(self.file("state.json"))
 
     def read_json(self, name: str):
         try:
@@ -52,8 +88,10 @@ class RunFolder:
                 return json.load(handle)
         except FileNotFoundError:
             raise TemperaError(f"{name} is missing from run folder {self.path}") from None
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:
             raise TemperaError(f"{name} in run folder {self.path} is corrupt: {error}") from None
+        except OSError as error:
+            raise TemperaError(f"cannot read {name} in run folder {self.path}: {error.strerror}") from None
 
     # ---- config, vocabulary, state ----------------------------------------------------
     def write_config(self, config: dict) -> None:
@@ -66,12 +104,25 @@ class RunFolder:
         write_json(self.file("vocab.json"), chars)
 
     def vocabulary(self) -> list:
-        return self.read_json("vocab.json")
+        chars = self.read_json("vocab.json")
+        if not (isinstance(chars, list) and len(chars) >= 2
+                and all(isinstance(c, str) and len(c) == 1 for c in chars)
+                and len(set(chars)) == len(chars)):
+            raise TemperaError(f"vocab.json in run folder {self.path} is not a list of distinct "
+                               "single characters")
+        return chars
 
     def state(self) -> dict:
         if not os.path.isfile(self.file("state.json")):
             return {"epochs_done": 0, "checkpoint": None, "train_seconds": 0.0}
-        return self.read_json("state.json")
+        state = self.read_json("state.json")
+        if not (isinstance(state, dict) and _is_whole(state.get("epochs_done"))
+                and state["epochs_done"] >= 0
+                and (state.get("checkpoint") is None or isinstance(state["checkpoint"], str))
+                and _is_number(state.get("train_seconds"))):
+            raise TemperaError(f"state.json in run folder {self.path} is not a training state "
+                               "(epochs_done, checkpoint, train_seconds)")
+        return state
 
     def write_state(self, state: dict) -> None:
         write_json(self.file("state.json"), state)
@@ -84,17 +135,37 @@ class RunFolder:
         with atomic_path(self.file(name)) as temporary:
             model.save(temporary, include_optimizer=True)
 
+    def load_checkpoint(self, name: str, compile: bool = True):
+        """A saved tf_keras model, or a TemperaError saying the file is missing or damaged."""
+        import tf_keras as keras
+
+        path = self.file(name)
+        if not os.path.isfile(path):
+            raise TemperaError(f"checkpoint {name} is missing from run folder {self.path}")
+        try:
+            return keras.models.load_model(path, compile=compile)
+        except Exception as error:  # h5py and Keras raise many types for a damaged file
+            reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+            raise TemperaError(f"checkpoint {name} in run folder {self.path} cannot be read "
+                               f"(truncated or corrupt: {reason})") from None
+
     def best_epoch(self) -> dict:
-        history = self.history()
+        """The epoch with the lowest held-out loss; epochs whose loss is NaN never count."""
+        history = [row for row in self.history() if math.isfinite(row["val_loss"])]
         if not history:
-            raise TemperaError(f"run folder {self.path} has no finished epoch to export yet")
+            raise TemperaError(f"run folder {self.path} has no finished epoch with a finite "
+                               "held-out loss to export")
         return min(history, key=lambda row: row["val_loss"])
 
     # ---- history, plot, samples -------------------------------------------------------
     def history(self) -> list:
         if not os.path.isfile(self.file("history.json")):
             return []
-        return self.read_json("history.json")
+        history = self.read_json("history.json")
+        if not isinstance(history, list) or not all(_is_epoch_row(row) for row in history):
+            raise TemperaError(f"history.json in run folder {self.path} is not a list of epoch "
+                               "records (epoch, train_loss, val_loss, train_seconds, checkpoint)")
+        return history
 
     def append_history(self, row: dict) -> list:
         history = [r for r in self.history() if r["epoch"] < row["epoch"]] + [row]

@@ -1,6 +1,5 @@
 """`tempera train`: train a char-LSTM into a run folder, resuming where it stopped."""
 
-import datetime
 import math
 import signal
 import time
@@ -15,7 +14,8 @@ from .corpus import load_corpus
 from .dataset import every_step_batches, ids_tensor, last_step_batches, split_held_out
 from .evaluate import HeldOut, bits
 from .model import build_model
-from .recipes import RECIPES, Recipe
+from .options import check_config, check_same_recipe, new_config
+from .recipes import Recipe
 from .run_folder import RunFolder
 from .samples import epoch_samples
 
@@ -47,18 +47,6 @@ def minimum_corpus_chars(recipe: Recipe, val_fraction: float) -> int:
     return max(math.ceil(held_out / val_fraction), recipe.seq_len + 1 + held_out)
 
 
-def new_config(args) -> dict:
-    recipe = RECIPES[args.recipe]
-    overrides = {k: getattr(args, k) for k in ("units", "layers", "batch", "learning_rate",
-                                                "seq_len") if getattr(args, k) is not None}
-    recipe = Recipe.from_dict({**recipe.to_dict(), **overrides})
-    if not 0 < args.val_fraction < 1:
-        raise TemperaError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
-    return {"corpus": args.corpus, "lowercase": args.lowercase, "val_fraction": args.val_fraction,
-            "seed": args.seed, "recipe": recipe.to_dict(),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
 def compile_model(recipe: Recipe, vocab_size: int):
     model = build_model(vocab_size, recipe.units, recipe.layers,
                         window=None if recipe.every_step else recipe.seq_len,
@@ -76,16 +64,26 @@ def training_batches(recipe: Recipe, ids, vocab_size: int, rng):
     return last_step_batches(ids, recipe.seq_len, recipe.window_step, recipe.batch, vocab_size, rng)
 
 
-def train(args) -> int:
-    run = RunFolder(args.run)
-    run.prepare()
-    resuming = run.exists()
-    if not resuming and args.corpus is None:
+def open_run(run: RunFolder, args) -> tuple:
+    """The run's config, and whether it has trained before (resume) or starts now.
+
+    A folder with a config but no finished or interrupted epoch has trained nothing: given a
+    corpus, it starts over with the options given now, so a mistake is never locked in.
+    """
+    started = run.has_started()
+    if started or (run.exists() and args.corpus is None):
+        config = check_config(run.config(), run.path)
+        if args.corpus not in (None, config["corpus"]):
+            raise TemperaError(f"run folder {run.path} was trained on {config['corpus']}; "
+                               "use a new --run folder for another corpus")
+        check_same_recipe(args, config, run.path)
+        return config, started
+    if args.corpus is None:
         raise TemperaError("a new run needs a corpus: --corpus PATH (or --corpus nietzsche)")
-    config = run.config() if resuming else new_config(args)
-    if resuming and args.corpus not in (None, config["corpus"]):
-        raise TemperaError(f"run folder {run.path} was trained on {config['corpus']}; "
-                           "use a new --run folder for another corpus")
+    return new_config(args), False
+
+
+def load_training_corpus(run: RunFolder, config: dict, resuming: bool):
     recipe = Recipe.from_dict(config["recipe"])
     corpus = load_corpus(config["corpus"], config["lowercase"],
                          minimum_corpus_chars(recipe, config["val_fraction"]))
@@ -94,7 +92,15 @@ def train(args) -> int:
     if unknown:
         raise TemperaError(f"the corpus changed since this run started ({len(unknown)} new "
                            "characters); use a new --run folder")
-    corpus = corpus.reindexed(vocab.chars)
+    return corpus.reindexed(vocab.chars), vocab
+
+
+def train(args) -> int:
+    run = RunFolder(args.run)
+    run.prepare()
+    config, resuming = open_run(run, args)
+    recipe = Recipe.from_dict(config["recipe"])
+    corpus, vocab = load_training_corpus(run, config, resuming)
     if not resuming:
         config.update(corpus_name=corpus.name, corpus_path=corpus.source,
                       corpus_chars=len(corpus.ids))
@@ -103,57 +109,102 @@ def train(args) -> int:
 
     train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
     state = run.state()
-    keras.utils.set_random_seed(config["seed"] + state["epochs_done"])
+    if state["epochs_done"] >= args.epochs:
+        print(f"run folder {run.path} has trained {state['epochs_done']} epochs already; "
+              f"pass --epochs above {state['epochs_done']} to train on", flush=True)
+        return 0
     if state["checkpoint"]:
-        model = keras.models.load_model(run.file(state["checkpoint"]))
-        print(f"resuming {run.path} after epoch {state['epochs_done']} "
-              f"from {state['checkpoint']}", flush=True)
+        model, state = resume(run, state)
     else:
         model = compile_model(recipe, len(vocab))
+    keras.utils.set_random_seed(config["seed"] + state["epochs_done"])
     print(f"corpus {corpus.name}: {len(corpus.ids):,} chars, {len(vocab)} distinct; "
           f"training on {len(train_ids):,}, holding out {len(val_ids):,}; recipe {recipe.name}: "
           f"{recipe.layers}x LSTM({recipe.units}), batch {recipe.batch}, "
           f"{recipe.optimizer} lr {recipe.learning_rate}", flush=True)
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
-    train_tensor = ids_tensor(train_ids)  # one copy for every epoch
-    started = time.monotonic()
-    deadline = started + args.time_budget * 60 if args.time_budget else None
-    flags = StopFlags(deadline)
-    previous_handler = signal.signal(signal.SIGINT, flags.on_sigint)
-    try:
-        for epoch in range(state["epochs_done"] + 1, args.epochs + 1):
-            if flags.out_of_time or (deadline and time.monotonic() > deadline):
-                print(f"time budget of {args.time_budget} min used up", flush=True)
-                break
-            rng = np.random.default_rng([config["seed"], epoch])
-            keras.backend.set_value(model.optimizer.learning_rate,
-                                    recipe.learning_rate * recipe.lr_decay ** (epoch - 1))
-            epoch_start = time.monotonic()
-            fitted = model.fit(training_batches(recipe, train_tensor, len(vocab), rng),
-                               epochs=epoch, initial_epoch=epoch - 1, callbacks=[flags],
-                               verbose=args.verbose)
-            seconds = time.monotonic() - epoch_start
-            if flags.interrupted:
-                save_interrupted(run, model, state, seconds)
-                return 130
-            state = finish_epoch(run, model, state, epoch, fitted.history["loss"][-1],
-                                 held_out, seconds, partial=flags.out_of_time)
-            samples = epoch_samples(model, vocab, corpus.ids, recipe.maxlen,
-                                    np.random.default_rng([config["seed"], epoch, 1]))
-            print(samples, flush=True)
-            run.append_samples(f"=== epoch {epoch}\n{samples}\n")
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
+    epochs = EpochLoop(run, config, recipe, model, vocab, corpus, held_out, args)
+    status = epochs.run(ids_tensor(train_ids), state)
     best = run.best_epoch() if run.history() else None
     if best:
         print(f"best held-out loss {best['val_loss']:.4f} nats/char at epoch {best['epoch']}; "
               f"run folder {run.path}", flush=True)
-    return 0
+    return status
 
 
-def finish_epoch(run, model, state, epoch, train_loss, held_out, seconds, partial) -> dict:
-    val_loss = held_out.loss(model)
+def resume(run: RunFolder, state: dict) -> tuple:
+    """The model to go on from: the state's checkpoint, or where that one is damaged, the
+    newest earlier epoch that reads (its later epochs are trained again)."""
+    try:
+        model = run.load_checkpoint(state["checkpoint"])
+    except TemperaError as damaged:
+        for row in reversed([r for r in run.history() if r["epoch"] <= state["epochs_done"]]):
+            if row["checkpoint"] == state["checkpoint"]:
+                continue
+            try:
+                model = run.load_checkpoint(row["checkpoint"])
+            except TemperaError:
+                continue
+            print(f"note: {damaged}; resuming from epoch {row['epoch']} instead", flush=True)
+            state = {"epochs_done": row["epoch"], "checkpoint": row["checkpoint"],
+                     "train_seconds": row["train_seconds"]}
+            break
+        else:
+            raise
+    print(f"resuming {run.path} after epoch {state['epochs_done']} "
+          f"from {state['checkpoint']}", flush=True)
+    return model, state
+
+
+class EpochLoop:
+    """Fits one epoch at a time, then evaluates, checkpoints and samples it."""
+
+    def __init__(self, run, config, recipe, model, vocab, corpus, held_out, args):
+        self.run_folder, self.config, self.recipe, self.model = run, config, recipe, model
+        self.vocab, self.corpus, self.held_out = vocab, corpus, held_out
+        self.last_epoch, self.verbose, self.time_budget = args.epochs, args.verbose, args.time_budget
+
+    def run(self, train_tensor, state) -> int:
+        deadline = time.monotonic() + self.time_budget * 60 if self.time_budget else None
+        flags = StopFlags(deadline)
+        previous_handler = signal.signal(signal.SIGINT, flags.on_sigint)
+        try:
+            for epoch in range(state["epochs_done"] + 1, self.last_epoch + 1):
+                if flags.out_of_time or (deadline and time.monotonic() > deadline):
+                    print(f"time budget of {self.time_budget} min used up", flush=True)
+                    break
+                train_loss, seconds = self.fit(epoch, train_tensor, flags)
+                if flags.interrupted:
+                    save_interrupted(self.run_folder, self.model, state, seconds)
+                    return 130
+                state = self.finish(epoch, state, train_loss, seconds, partial=flags.out_of_time)
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
+        return 0
+
+    def fit(self, epoch: int, train_tensor, flags) -> tuple:
+        recipe = self.recipe
+        rng = np.random.default_rng([self.config["seed"], epoch])
+        keras.backend.set_value(self.model.optimizer.learning_rate,
+                                recipe.learning_rate * recipe.lr_decay ** (epoch - 1))
+        started = time.monotonic()
+        fitted = self.model.fit(training_batches(recipe, train_tensor, len(self.vocab), rng),
+                                epochs=epoch, initial_epoch=epoch - 1, callbacks=[flags],
+                                verbose=self.verbose)
+        return fitted.history["loss"][-1], time.monotonic() - started
+
+    def finish(self, epoch: int, state: dict, train_loss: float, seconds: float, partial: bool) -> dict:
+        state = finish_epoch(self.run_folder, self.model, state, epoch, train_loss,
+                             self.held_out.loss(self.model), seconds, partial)
+        samples = epoch_samples(self.model, self.vocab, self.corpus.ids, self.recipe.maxlen,
+                                np.random.default_rng([self.config["seed"], epoch, 1]))
+        print(samples, flush=True)
+        self.run_folder.append_samples(f"=== epoch {epoch}\n{samples}\n")
+        return state
+
+
+def finish_epoch(run, model, state, epoch, train_loss, val_loss, seconds, partial) -> dict:
     name = run.checkpoint_name(epoch)
     run.save_checkpoint(model, name)
     total = state["train_seconds"] + seconds

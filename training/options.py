@@ -1,0 +1,81 @@
+"""The train command's options: checked, and turned into a run's config, before TensorFlow loads.
+
+A bad number is refused here, so it is never saved into a run folder where a corrected rerun
+would find it again.
+"""
+
+import datetime
+import math
+
+from tempera.errors import TemperaError
+
+from .recipes import RECIPE_ALIASES, RECIPES, Recipe, option
+
+RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate")
+MAX_EPOCHS = 100_000
+MAX_SEED = 2**31 - 1  # Keras seeds its generators with seed + epoch, which must stay below 2**32
+
+
+def recipe_name(args) -> str:
+    name = args.recipe or "default"
+    return RECIPE_ALIASES.get(name, name)
+
+
+def recipe_overrides(args) -> dict:
+    """The recipe numbers given on the command line."""
+    return {k: getattr(args, k) for k in RECIPE_OPTIONS if getattr(args, k) is not None}
+
+
+def check_train_options(args) -> None:
+    if not isinstance(args.epochs, int) or not 1 <= args.epochs <= MAX_EPOCHS:
+        raise TemperaError(f"--epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {args.epochs}")
+    if args.time_budget is not None and not (math.isfinite(args.time_budget) and args.time_budget > 0):
+        raise TemperaError(f"--time-budget must be a number of minutes above 0, got {args.time_budget}")
+    if args.val_fraction is not None and not 0 < args.val_fraction < 1:
+        raise TemperaError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise TemperaError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
+    Recipe.from_dict({**RECIPES[recipe_name(args)].to_dict(), **recipe_overrides(args)})
+
+
+def new_config(args) -> dict:
+    recipe = Recipe.from_dict({**RECIPES[recipe_name(args)].to_dict(), **recipe_overrides(args)})
+    return {"corpus": args.corpus, "lowercase": args.lowercase is not False,
+            "val_fraction": args.val_fraction or 0.1, "seed": 1337 if args.seed is None else args.seed,
+            "recipe": recipe.to_dict(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def check_same_recipe(args, config: dict, run_path: str) -> None:
+    """A resumed run keeps its recipe: an option that would change it is an error, not ignored."""
+    given = {**recipe_overrides(args),
+             **({"name": recipe_name(args)} if args.recipe else {})}
+    saved = config["recipe"]
+    for key, value in given.items():
+        if saved.get(key) != value and not (key == "name" and RECIPE_ALIASES.get(saved.get(key)) == value):
+            raise TemperaError(f"run folder {run_path} was made with {option(key) if key != 'name' else '--recipe'} "
+                               f"{saved.get(key)}; a run keeps its recipe: use a new --run folder")
+    for key, flag in (("lowercase", "--keep-case" if config["lowercase"] else "--lowercase"),
+                      ("val_fraction", "--val-fraction"), ("seed", "--seed")):
+        value = getattr(args, key)
+        if value is not None and value != config[key]:
+            raise TemperaError(f"run folder {run_path} was made with {key} {config[key]}; "
+                               "a run keeps its settings: use a new --run folder")
+
+
+def check_config(config, run_path: str) -> dict:
+    """A run's config.json, as read back: the fields training needs, of the right types."""
+    def fail(problem):
+        raise TemperaError(f"config.json in run folder {run_path} {problem}")
+
+    if not isinstance(config, dict):
+        fail("is not a JSON object")
+    for key, kind in (("corpus", str), ("lowercase", bool), ("val_fraction", float),
+                      ("seed", int), ("recipe", dict)):
+        if not isinstance(config.get(key), kind) or isinstance(config.get(key), bool) != (kind is bool):
+            fail(f"has no valid {key!r}")
+    try:
+        Recipe.from_dict(config["recipe"])
+    except TemperaError as error:
+        fail(f"has a bad recipe: {error}")
+    return config
