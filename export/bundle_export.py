@@ -51,7 +51,8 @@ def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes
         "maxlen": recipe.maxlen,
         "layers": {"lstm_units": [recipe.units] * recipe.layers, "vocab_size": len(vocab)},
         "modes": list(MODES),
-        "corpus": {"name": config.get("corpus_name"), "chars": config.get("corpus_chars")},
+        "corpus": {"name": config.get("corpus_name"), "chars": config.get("corpus_chars"),
+                   **({"sha256": config["corpus_sha256"]} if "corpus_sha256" in config else {})},
         "held_out": {
             "loss_nats_per_char": row["val_loss"], "loss_bits_per_char": round(bits(row["val_loss"]), 5),
             "fraction": config["val_fraction"],

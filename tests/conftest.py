@@ -11,7 +11,11 @@ import urllib.request
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NIETZSCHE = os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt")
+# Where a copy of the Nietzsche corpus may be: a path given in the environment, the team's
+# shared folder beside the checkout, and Keras's download cache. None is needed by any test.
+NIETZSCHE_COPIES = [os.environ.get("TEMPERA_NIETZSCHE", ""),
+                    os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt"),
+                    os.path.join(os.path.expanduser("~"), ".keras", "datasets", "nietzsche.txt")]
 SHIPPED_BUNDLE = os.path.join(ROOT, "models", "nietzsche")
 
 # Characters far from ASCII: an emoji (outside the BMP: two UTF-16 units, one character),
@@ -28,6 +32,11 @@ SMALL_TEXT = "".join(
         for a in ("free", "good", "old", "strong")
         for b in ("spirit", "will", "truth", "morality", "soul")
         for c in ("deep", "noble", "a mask", "becoming", "ours")))
+
+
+def nietzsche_copy():
+    """The first copy of the Nietzsche corpus found, or None."""
+    return next((path for path in NIETZSCHE_COPIES if path and os.path.isfile(path)), None)
 
 
 def run_cli(*args, env=None, timeout=600):

@@ -5,6 +5,7 @@ to 256 distinct characters: a whole str would hold 1 to 4 bytes a character, and
 ending normalisation and lowercasing would each copy it.
 """
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ class Corpus:
     ids: np.ndarray  # the text as indices into chars, in the dtype of id_dtype(len(chars))
     lowercase: bool
     source: str  # the path the text was read from
+    sha256: str = ""  # of the file's bytes: which text a model learned, checkable later
 
     def reindexed(self, chars) -> "Corpus":
         """The same text as indices into `chars`, which must hold all of self.chars."""
@@ -152,4 +154,4 @@ def load_corpus(spec: str, lowercase: bool, min_chars: int) -> Corpus:
         at += len(points)
     name = "nietzsche" if spec == "nietzsche" else os.path.splitext(os.path.basename(path))[0]
     return Corpus(name=name, chars=[chr(c) for c in distinct], ids=ids, lowercase=lowercase,
-                  source=os.path.abspath(path))
+                  source=os.path.abspath(path), sha256=hashlib.sha256(data).hexdigest())

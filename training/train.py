@@ -103,7 +103,7 @@ def train(args) -> int:
     corpus, vocab = load_training_corpus(run, config, resuming)
     if not resuming:
         config.update(corpus_name=corpus.name, corpus_path=corpus.source,
-                      corpus_chars=len(corpus.ids))
+                      corpus_chars=len(corpus.ids), corpus_sha256=corpus.sha256)
         run.write_vocabulary(vocab.chars)
         run.write_config(config)
 
