@@ -1,8 +1,8 @@
 """Peak memory of training's data preparation on a large corpus.
 
-    .venv/bin/python bench/data_memory.py [--megabytes 100]
+    .venv/bin/python bench/data_memory.py [--megabytes 100] [--corpus PATH]
 
-Writes the Nietzsche corpus repeated to about --megabytes, trains a small model on it for
+Writes the corpus (Nietzsche by default) repeated to about --megabytes, trains a small model on it for
 one minute with `tempera train` (corpus loading, vocabulary, ids, the tf.data pipeline,
 the held-out set, a stretch of an epoch) and reports the child's peak RSS beside what the
 notebook's one-hot arrays would need for the same text.
@@ -17,14 +17,20 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NIETZSCHE = os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=100)
+    parser.add_argument("--corpus", help="a text file to repeat (default: the notebook's corpus, "
+                        "downloaded by Keras)")
     args = parser.parse_args()
-    with open(NIETZSCHE, encoding="utf-8") as handle:
+    if args.corpus is None:
+        sys.path.insert(0, ROOT)
+        from tempera.training.corpus import fetch_nietzsche
+
+        args.corpus = fetch_nietzsche()
+    with open(args.corpus, encoding="utf-8") as handle:
         text = handle.read()
     copies = max(1, round(args.megabytes * 1e6 / len(text.encode("utf-8"))))
     folder = tempfile.mkdtemp(prefix="tempera-bench-memory-")

@@ -1,6 +1,6 @@
 """Time to quality: the notebook's recipe against the default one, on the same split.
 
-    .venv/bin/python bench/training.py [--corpus ../shared/corpora/nietzsche.txt]
+    .venv/bin/python bench/training.py [--corpus PATH]
         [--seed-minutes 22] [--default-minutes 8] [--out /tmp/tempera-bench-training]
 
 Trains each recipe with `tempera train` (fresh run folders), then reads their histories: the
@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NIETZSCHE = os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt")
 
 
 def train(corpus, run, recipe, minutes):
@@ -31,7 +30,8 @@ def train(corpus, run, recipe, minutes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=NIETZSCHE)
+    parser.add_argument("--corpus", default="nietzsche",
+                        help="a text file (default: the notebook's corpus, downloaded by Keras)")
     parser.add_argument("--seed-minutes", type=float, default=22)
     parser.add_argument("--default-minutes", type=float, default=8)
     parser.add_argument("--out", default="/tmp/tempera-bench-training")

@@ -166,6 +166,7 @@ def test_a_corpus_with_one_distinct_character(tmp_path, content, message):
     corpus.write_text(content)
     one_line_error(run_cli("train", "--corpus", str(corpus), "--run", str(tmp_path / "run")),
                    "train", message)
+    assert not (tmp_path / "run").exists()  # a run that could not start leaves no folder
 
 
 @pytest.mark.parametrize("kind", ["fifo", "character device", "over the size limit"])

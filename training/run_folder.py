@@ -57,6 +57,14 @@ class RunFolder:
         except OSError as error:
             raise TemperaError(f"cannot write to run folder {self.path}: {error.strerror}") from None
 
+    def discard_if_unused(self) -> None:
+        """Remove the folder when it holds nothing but what prepare() made (a failed start)."""
+        if os.listdir(self.path) != ["checkpoints"]:
+            return
+        if os.path.isdir(self.file("checkpoints")) and not os.listdir(self.file("checkpoints")):
+            os.rmdir(self.file("checkpoints"))
+            os.rmdir(self.path)
+
     def _remove_leftovers(self) -> None:
         """Temporary files of a write that a killed run never finished."""
         for folder in (self.path, self.file("checkpoints")):

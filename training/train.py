@@ -1,6 +1,7 @@
 """`tempera train`: train a char-LSTM into a run folder, resuming where it stopped."""
 
 import math
+import os
 import signal
 import time
 
@@ -97,10 +98,16 @@ def load_training_corpus(run: RunFolder, config: dict, resuming: bool):
 
 def train(args) -> int:
     run = RunFolder(args.run)
+    is_new = not os.path.exists(run.path)
     run.prepare()
-    config, resuming = open_run(run, args)
+    try:
+        config, resuming = open_run(run, args)
+        corpus, vocab = load_training_corpus(run, config, resuming)
+    except TemperaError:
+        if is_new:
+            run.discard_if_unused()  # a run that could not start leaves no empty folder behind
+        raise
     recipe = Recipe.from_dict(config["recipe"])
-    corpus, vocab = load_training_corpus(run, config, resuming)
     if not resuming:
         config.update(corpus_name=corpus.name, corpus_path=corpus.source,
                       corpus_chars=len(corpus.ids), corpus_sha256=corpus.sha256)
