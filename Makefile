@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve setup setup-dev frontend test test-fast bench clean
+.PHONY: serve setup setup-dev frontend test test-fast bench dist clean
 
 serve: setup frontend
 	$(VENV)/bin/tempera serve --host $(HOST) --port $(PORT)
@@ -38,5 +38,15 @@ bench: setup-dev frontend
 	$(PY) bench/numpy_sampler.py
 	$(PY) bench/browser.py
 
+# A wheel with the built page and the shipped models inside: `pip install dist/tempera-*.whl`
+# gives a working `tempera serve` and `tempera sample` anywhere, no Node or checkout needed.
+dist: $(PY) frontend
+	rm -rf tempera/bundled build dist
+	mkdir -p tempera/bundled
+	cp -r frontend/dist tempera/bundled/page
+	find tempera/bundled/page -name '*.map' -delete
+	cp -r models tempera/bundled/models
+	$(PIP) wheel --no-deps -w dist . ; status=$$?; rm -rf tempera/bundled build; exit $$status
+
 clean:
-	rm -rf $(VENV) node_modules frontend/dist
+	rm -rf $(VENV) node_modules frontend/dist dist build tempera/bundled

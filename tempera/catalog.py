@@ -6,9 +6,9 @@ import os
 
 from .bundle import load_bundle
 from .errors import TemperaError
-from .paths import ROOT
+from .paths import SHIPPED_MODELS
 
-DEFAULT_MODELS_DIR = os.path.join(ROOT, "models")
+DEFAULT_MODELS_DIR = SHIPPED_MODELS
 SUMMARY_KEYS = ("name", "lowercase", "maxlen", "layers", "modes", "corpus", "held_out", "epochs",
                 "training_seconds", "exported")
 

@@ -21,8 +21,9 @@ MAX_SEED_FILE_BYTES = 64 * 2**20
 
 
 def _needs_training_extra(error: ImportError):
-    raise TemperaError(f"this command needs TensorFlow ({error.name} is not installed): "
-                       "pip install -e '.[train]'") from None
+    raise TemperaError(f"this command needs TensorFlow ({error.name} is not installed): install "
+                       "the training extra, pip install 'tempera[train]' (in a checkout: "
+                       "make setup-dev)") from None
 
 
 def cmd_train(args) -> int:
@@ -54,7 +55,7 @@ def cmd_sample(args) -> int:
     from .generate import PRIME_CHARS, Generator, check_length, length_note
 
     seed_text = args.seed_text if args.seed_file is None else read_seed_file(args.seed_file)
-    bundle = load_bundle(args.bundle)
+    bundle = load_bundle(resolve_bundle(args.bundle))
     encoding = bundle.vocab.encode_seed(seed_text)
     notes = [encoding.report(), length_note(check_length(args.length))]
     if args.mode == "stateful" and len(encoding.ids) > PRIME_CHARS:
@@ -77,6 +78,14 @@ def cmd_sample(args) -> int:
         print(f"------ temperature: {label}")
         print(encoding.text + lane.text)
     return 0
+
+
+def resolve_bundle(name: str) -> str:
+    """A bundle folder, or the name of a shipped model (`tempera sample nietzsche`)."""
+    shipped = os.path.join(DEFAULT_MODELS_DIR, name)
+    if not os.path.exists(name) and os.sep not in name and os.path.isdir(shipped):
+        return shipped
+    return name
 
 
 def read_seed_file(path: str) -> str:
@@ -155,7 +164,8 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=cmd_export)
 
     sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")
-    sample.add_argument("bundle", help="bundle folder (model.json + tempera.json)")
+    sample.add_argument("bundle", help="bundle folder (model.json + tempera.json), or the name "
+                        "of a shipped model: nietzsche")
     seed = sample.add_mutually_exclusive_group(required=True)
     seed.add_argument("--seed-text", help="the text the model continues")
     seed.add_argument("--seed-file", metavar="PATH",
