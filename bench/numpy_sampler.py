@@ -9,8 +9,9 @@ import time
 
 from tempera.bundle import load_bundle
 from tempera.generate import Generator
+from tempera.sampling import NOTEBOOK_TEMPERATURES
 
-TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
+TEMPERATURES = list(NOTEBOOK_TEMPERATURES)
 
 
 def steps_per_second(generator, seed_ids, lanes, mode, length, repeats):

@@ -12,9 +12,9 @@ from .errors import TemperaError
 from .generate import MODES
 from .paths import FRONTEND_DIST
 from .quiet import import_quietly
+from .sampling import NOTEBOOK_TEMPERATURES
 from .training.recipes import RECIPE_ALIASES, RECIPES
 
-DEFAULT_TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
 # Only the seed's last few thousand characters are read (PRIME_CHARS); a seed file can be a
 # whole text, but not an unbounded stream.
 MAX_SEED_FILE_BYTES = 64 * 2**20
@@ -170,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed-text", help="the text the model continues")
     seed.add_argument("--seed-file", metavar="PATH",
                       help="read the seed from a UTF-8 file ('-': standard input)")
-    sample.add_argument("--temperature", type=float, nargs="+", default=DEFAULT_TEMPERATURES)
+    sample.add_argument("--temperature", type=float, nargs="+", default=list(NOTEBOOK_TEMPERATURES))
     sample.add_argument("--length", type=int, default=400)
     sample.add_argument("--rng-seed", type=int, help="default: a random one, printed")
     sample.add_argument("--mode", choices=MODES, default=MODES[0])

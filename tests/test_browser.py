@@ -14,11 +14,11 @@ from conftest import ARTIFACTS, RARE_CHARS, ROOT, free_port, open_page, wait_for
 from tempera.bundle import load_bundle
 from tempera.generate import Generator
 from tempera.rng import Mulberry32, lane_seed
-from tempera.sampling import reweight
+from tempera.sampling import NOTEBOOK_TEMPERATURES, reweight
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BACKENDS = ["webgl", "wasm", "cpu"]
-TEMPERATURES = [0.2, 0.5, 1.0, 1.2]
+TEMPERATURES = list(NOTEBOOK_TEMPERATURES)
 BOUNDARY = 1e-6
 
 

@@ -4,8 +4,8 @@ import numpy as np
 
 from tempera.generate import Generator
 from tempera.lstm import CharLstm, LstmLayer
+from tempera.sampling import NOTEBOOK_TEMPERATURES
 
-SAMPLE_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
 SAMPLE_LENGTH = 400
 
 
@@ -28,7 +28,7 @@ def epoch_samples(model, vocab, ids: np.ndarray, maxlen: int, rng: np.random.Gen
     start = int(rng.integers(0, len(ids) - maxlen))
     seed = vocab.decode(ids[start:start + maxlen])
     generator = Generator(char_lstm_from_keras(model), vocab, maxlen)
-    lanes = generator.generate(vocab.encode(seed), SAMPLE_TEMPERATURES, SAMPLE_LENGTH,
+    lanes = generator.generate(vocab.encode(seed), NOTEBOOK_TEMPERATURES, SAMPLE_LENGTH,
                                rng_seed=int(rng.integers(2**32)), mode="stateful")
     lines = [f'--- Generating with seed: "{seed}"']
     for lane in lanes:
