@@ -9,6 +9,7 @@ import io
 import json
 import math
 import os
+from dataclasses import dataclass
 
 from tempera.atomic import TEMPORARY_PREFIX, atomic_path, write_json, write_text
 from tempera.errors import TemperaError
@@ -28,6 +29,28 @@ def _is_epoch_row(row) -> bool:
     return (isinstance(row, dict) and _is_whole(row.get("epoch")) and row["epoch"] >= 1
             and all(_is_number(row.get(k)) for k in ("train_loss", "val_loss", "train_seconds"))
             and isinstance(row.get("checkpoint"), str))
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    train_loss: float  # nats/char
+    val_loss: float  # nats/char, the held-out metric
+    seconds: float  # time in fit
+    partial: bool  # stopped early by the time budget
+
+    def history_row(self, checkpoint: str, train_seconds: float) -> dict:
+        return {"epoch": self.epoch, "train_loss": round(self.train_loss, 5),
+                "train_bits": round(self.train_loss / LN2, 5), "val_loss": round(self.val_loss, 5),
+                "val_bits": round(self.val_loss / LN2, 5), "seconds": round(self.seconds, 1),
+                "train_seconds": round(train_seconds, 1), "partial": self.partial,
+                "checkpoint": checkpoint}
+
+    def summary(self) -> str:
+        return (f"epoch {self.epoch}: train {self.train_loss:.4f} nats/char "
+                f"({self.train_loss / LN2:.4f} bits/char), held-out {self.val_loss:.4f} nats/char "
+                f"({self.val_loss / LN2:.4f} bits/char), {self.seconds:.0f} s"
+                + (" (stopped early: time budget)" if self.partial else ""))
 
 
 class RunFolder:
@@ -156,6 +179,16 @@ class RunFolder:
             reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
             raise TemperaError(f"checkpoint {name} in run folder {self.path} cannot be read "
                                f"(truncated or corrupt: {reason})") from None
+
+    def record_epoch(self, model, result: EpochResult, state: dict) -> dict:
+        """Checkpoint, history, then state (last, so it only ever names a whole checkpoint)."""
+        name = self.checkpoint_name(result.epoch)
+        self.save_checkpoint(model, name)
+        total = state["train_seconds"] + result.seconds
+        self.append_history(result.history_row(name, total))
+        state = {"epochs_done": result.epoch, "checkpoint": name, "train_seconds": total}
+        self.write_state(state)
+        return state
 
     def best_epoch(self) -> dict:
         """The epoch with the lowest held-out loss; epochs whose loss is NaN never count."""

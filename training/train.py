@@ -13,11 +13,11 @@ from tempera.vocab import Vocabulary
 
 from .corpus import load_corpus
 from .dataset import every_step_batches, ids_tensor, last_step_batches, split_held_out
-from .evaluate import HeldOut, bits
+from .evaluate import HeldOut
 from .model import build_model
 from .options import check_config, check_same_recipe, new_config
 from .recipes import Recipe
-from .run_folder import RunFolder
+from .run_folder import EpochResult, RunFolder
 from .samples import epoch_samples
 
 
@@ -202,30 +202,14 @@ class EpochLoop:
         return fitted.history["loss"][-1], time.monotonic() - started
 
     def finish(self, epoch: int, state: dict, train_loss: float, seconds: float, partial: bool) -> dict:
-        state = finish_epoch(self.run_folder, self.model, state, epoch, train_loss,
-                             self.held_out.loss(self.model), seconds, partial)
+        result = EpochResult(epoch, train_loss, self.held_out.loss(self.model), seconds, partial)
+        state = self.run_folder.record_epoch(self.model, result, state)
+        print(result.summary(), flush=True)
         samples = epoch_samples(self.model, self.vocab, self.corpus.ids, self.recipe.maxlen,
                                 np.random.default_rng([self.config["seed"], epoch, 1]))
         print(samples, flush=True)
         self.run_folder.append_samples(f"=== epoch {epoch}\n{samples}\n")
         return state
-
-
-def finish_epoch(run, model, state, epoch, train_loss, val_loss, seconds, partial) -> dict:
-    name = run.checkpoint_name(epoch)
-    run.save_checkpoint(model, name)
-    total = state["train_seconds"] + seconds
-    run.append_history({"epoch": epoch, "train_loss": round(train_loss, 5),
-                        "train_bits": round(bits(train_loss), 5), "val_loss": round(val_loss, 5),
-                        "val_bits": round(bits(val_loss), 5), "seconds": round(seconds, 1),
-                        "train_seconds": round(total, 1), "partial": partial,
-                        "checkpoint": name})
-    state = {"epochs_done": epoch, "checkpoint": name, "train_seconds": total}
-    run.write_state(state)
-    print(f"epoch {epoch}: train {train_loss:.4f} nats/char ({bits(train_loss):.4f} bits/char), "
-          f"held-out {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char), "
-          f"{seconds:.0f} s{' (stopped early: time budget)' if partial else ''}", flush=True)
-    return state
 
 
 def save_interrupted(run, model, state, seconds) -> None:
