@@ -8,13 +8,8 @@ prints a table per measure. Every ratio is measured within one run, same machine
 
 import argparse
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 
 from playwright.sync_api import sync_playwright
 
@@ -23,9 +18,9 @@ from tempera.bundle import load_bundle
 from tempera.generate import Generator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                 "--js-flags=--expose-gc"]
+sys.path.insert(0, ROOT)
+from harness import CLICK_DELAYS, HEAP_PROBE, launch_chromium, serving  # noqa: E402
+
 SEED = "the free spirit is not the slave of its own will, "
 
 TIMED_RUN = """async ([options, repeats]) => {
@@ -54,30 +49,6 @@ FIRST_CHAR = """async () => {
   return { readyAfterLoad: readyAt - loaded, firstCharAfterLoad: shown - loaded };
 }"""
 
-CLICK_DELAYS = open(os.path.join(ROOT, "bench", "probes", "click_delays.js")).read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "api/models", timeout=1).read()
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start")
-
-
 def measure_speed(page, repeats):
     rate = lambda mode, lanes, length: page.evaluate(TIMED_RUN, [{  # noqa: E731
         "seedText": SEED, "temperatures": [0.2, 0.5, 1.0, 1.2][:lanes], "length": length,
@@ -88,7 +59,7 @@ def measure_speed(page, repeats):
 
 def measure_memory(page, chars):
     return page.evaluate("""async (chars) => {
-      const heap = () => { window.gc(); window.gc(); return performance.memory.usedJSHeapSize; };
+      const heap = """ + HEAP_PROBE + """;
       const before = window.tempera.memory().numTensors;
       const heapBefore = heap();
       await window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
@@ -104,12 +75,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory-chars", type=int, default=10000)
     args = parser.parse_args()
-    server, url = start_server()
-    executable = shutil.which("chromium")
     results = {}
-    try:
+    with serving(quiet=True) as url:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             for backend in args.backends:
                 page = browser.new_page()
                 page.goto(f"{url}?backend={backend}&len=100000")
@@ -130,9 +99,6 @@ def main():
             chosen = page.text_content("[data-testid=backend]")
             reason = page.get_attribute("[data-testid=backend]", "title")
             browser.close()
-    finally:
-        server.terminate()
-        server.wait()
 
     bundle = load_bundle(os.path.join(ROOT, "models", "nietzsche"))
     reference = Generator(bundle.model, bundle.vocab, bundle.maxlen)

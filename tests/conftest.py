@@ -2,15 +2,16 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from harness import (CHROMIUM_ARGS, CLICK_DELAYS, HEAP_PROBE, free_port,  # noqa: E402,F401
+                     launch_chromium, serving, wait_for_http)
 # Where a copy of the Nietzsche corpus may be: a path given in the environment, the team's
 # shared folder beside the checkout, and Keras's download cache. None is needed by any test.
 NIETZSCHE_COPIES = [os.environ.get("TEMPERA_NIETZSCHE", ""),
@@ -73,38 +74,15 @@ def small_bundle(trained_run, tmp_path_factory):
 
 
 # ---- the real server and a real Chromium ---------------------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                 "--js-flags=--expose-gc"]  # window.gc(), to measure the heap after collection
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout: float = 30) -> None:
-    deadline = time.time() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium where installed, else Playwright's own browser."""
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 
@@ -121,17 +99,8 @@ def models_dir(small_bundle, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(models_dir):
     """`tempera serve` for real: waitress on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--models", models_dir,
-                                "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_http(url + "api/models")
+    with serving(models_dir, quiet=True) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def open_page(browser, url: str):

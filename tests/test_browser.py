@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ARTIFACTS, RARE_CHARS, ROOT, free_port, open_page, wait_for_http
+from conftest import (ARTIFACTS, CLICK_DELAYS, HEAP_PROBE, RARE_CHARS, ROOT, free_port,
+                      open_page, wait_for_http)
 from tempera.bundle import load_bundle
 from tempera.generate import Generator
 from tempera.rng import Mulberry32, lane_seed
@@ -283,8 +284,7 @@ def test_clicks_are_handled_promptly_while_generating(browser, live_server):
     page = open_page(browser, f"{live_server}?model=nietzsche&len=20000&backend=wasm")
     page.click("[data-testid=generate]")
     page.wait_for_function("() => document.querySelector('[data-testid=lane-text]').textContent.length > 10")
-    with open(os.path.join(ROOT, "bench", "probes", "click_delays.js")) as probe:
-        delays = page.evaluate(probe.read(), 10)
+    delays = page.evaluate(CLICK_DELAYS, 10)
     page.click("[data-testid=stop]")
     assert delays[len(delays) // 2] < 500, delays  # no freeze; the 100 ms target is in bench/
     page.close()
@@ -317,7 +317,7 @@ def test_a_long_run_leaves_the_js_heap_where_it_was(browser, live_server):
     page = open_page(browser, f"{live_server}?model=nietzsche&backend=wasm")
     run = """(length) => window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
                                                     length, rngSeed: 1, mode: 'stateful' }).then(() => null)"""
-    heap = "() => { window.gc(); window.gc(); return performance.memory.usedJSHeapSize; }"
+    heap = HEAP_PROBE
     page.evaluate(run, 1000)
     page.evaluate(run, 10000)
     before = page.evaluate(heap)
