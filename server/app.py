@@ -3,7 +3,7 @@
 import mimetypes
 import os
 
-from flask import Flask, abort, jsonify, send_file
+from flask import Flask, abort, jsonify, request, send_file
 
 from tempera.catalog import index_document, is_inside
 
@@ -23,25 +23,52 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 BUNDLE_CACHE = "public, max-age=3600, must-revalidate"
+ALLOWED_METHODS = ("GET", "HEAD")
+
+
+def existing_file_inside(root: str, relative: str) -> str | None:
+    candidate = os.path.join(os.path.realpath(root), relative)
+    if os.path.isabs(relative) or not is_inside(candidate, root) or not os.path.isfile(candidate):
+        return None
+    return os.path.realpath(candidate)
 
 
 def resolve_inside(root: str, relative: str) -> str:
-    """The real path of `relative` under `root`, or a 404: no traversal, no symlink escapes."""
-    candidate = os.path.join(os.path.realpath(root), relative)
-    if os.path.isabs(relative) or not is_inside(candidate, root) or not os.path.isfile(candidate):
+    """The real path of `relative` under `root`, or a 404: no traversal, no symlink escapes, and
+    no traceback for a name no file can have."""
+    try:
+        path = existing_file_inside(root, relative)
+    except (ValueError, OSError):  # a NUL byte in the name; a name the file system refuses
+        path = None
+    if path is None:
         abort(404)
-    return os.path.realpath(candidate)
+    return path
+
+
+def send_inside(root: str, relative: str, **options):
+    """send_file for a file under `root`; a 404, not a 500, if it vanishes before it is opened."""
+    path = resolve_inside(root, relative)
+    try:
+        return send_file(path, **options)
+    except (FileNotFoundError, NotADirectoryError):
+        abort(404)
 
 
 def create_app(models_dir: str, static_dir: str) -> Flask:
     app = Flask(__name__, static_folder=None)
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS gets the same 405 as POST
     app.config["MODELS_DIR"] = os.path.abspath(models_dir)
     app.config["STATIC_DIR"] = os.path.abspath(static_dir)
 
     @app.get("/")
     def page():
-        return send_file(resolve_inside(app.config["STATIC_DIR"], "index.html"), max_age=0)
+        return send_inside(app.config["STATIC_DIR"], "index.html", max_age=0)
 
     @app.get("/api/models")
     @app.get("/models/index.json")
@@ -52,21 +79,26 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
 
     @app.get("/models/<model_id>/<path:name>")
     def bundle_file(model_id, name):
+        if model_id.startswith("."):  # the listing hides such folders; so does the server
+            abort(404)
         folder = resolve_inside(app.config["MODELS_DIR"], os.path.join(model_id, "tempera.json"))
-        response = send_file(resolve_inside(os.path.dirname(folder), name), conditional=True)
+        response = send_inside(os.path.dirname(folder), name, conditional=True)
         response.headers["Cache-Control"] = BUNDLE_CACHE
         return response
 
     @app.get("/<path:name>")
     def static_file(name):
-        return send_file(resolve_inside(app.config["STATIC_DIR"], name), conditional=True,
-                         max_age=0)
+        return send_inside(app.config["STATIC_DIR"], name, conditional=True, max_age=0)
+
+    @app.before_request
+    def only_get_and_head():
+        """Before routing's own 404: every path, known or not, refuses other methods alike."""
+        if request.method not in ALLOWED_METHODS:
+            abort(405, valid_methods=ALLOWED_METHODS)
 
     @app.after_request
     def security_headers(response):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     return app

@@ -180,8 +180,11 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the page and the model bundles")
     serve.add_argument("--models", default=DEFAULT_MODELS_DIR,
                        help="folder of bundles, one sub-folder each (default: the shipped models)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default: loopback; for the internet, put a reverse "
+                       "proxy in front: see the README)")
+    serve.add_argument("--port", type=int, default=5000,
+                       help="port to listen on; 0 picks a free one (default 5000)")
     serve.add_argument("--static", default=FRONTEND_DIST, help=argparse.SUPPRESS)
     serve.set_defaults(handler=cmd_serve)
 

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 
 from conftest import ROOT, SHIPPED_BUNDLE, free_port, wait_for_http
 from tempera.paths import FRONTEND_DIST
-from tempera.server.app import create_app
+from tempera.server import app as app_module
+from tempera.server.app import SECURITY_HEADERS, create_app
 
 
 @pytest.fixture()
@@ -24,6 +26,7 @@ def models(tmp_path):
     os.symlink(SHIPPED_BUNDLE, folder / "linked-outside")  # a bundle outside: neither listed nor served
     (tmp_path / "secret.txt").write_text("outside")
     os.symlink(tmp_path / "secret.txt", folder / "nietzsche-link.txt")
+    os.symlink("loop", folder / "loop")  # a symlink to itself: ELOOP
     return folder
 
 
@@ -35,6 +38,7 @@ def static(tmp_path):
     (folder / "app.js").write_text("console.log(1)")
     (folder / "mod.wasm").write_bytes(b"\0asm\1\0\0\0")
     os.symlink(os.path.join(ROOT, "pyproject.toml"), folder / "escape.toml")
+    os.symlink("loop", folder / "loop")
     return folder
 
 
@@ -77,11 +81,88 @@ def test_nothing_outside_its_folders(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+LONG_NAME = "a" * 300  # over NAME_MAX (255): ENAMETOOLONG
+LONG_PATH = "a/" * 2100  # over PATH_MAX (4096)
+
+
+@pytest.mark.parametrize("path", [
+    "/%00", "/models/nietzsche/%00", "/models/%00/model.json", "/models/nietzsche/model.json%00",
+    "/app.js%00.html", f"/{LONG_NAME}", f"/models/nietzsche/{LONG_NAME}",
+    f"/models/{LONG_NAME}/model.json", f"/{LONG_PATH}", f"/models/nietzsche/{LONG_PATH}",
+    "/%ff", "/models/%ff/model.json", "/models/nietzsche/%c3%28", "/%ed%a0%80",
+    "/..%5c..%5cpyproject.toml", "/models/nietzsche/..%5c..%5csecret.txt", "/models\\nietzsche",
+    "/index.html/x", "/models/nietzsche/model.json/x", "/models/nietzsche/tempera.json/",
+    "/loop", "/models/loop/model.json", "/models/nietzsche-link.txt/model.json"])
+def test_odd_paths_are_404_and_log_nothing(client, path, caplog):
+    """NUL bytes, names too long, bad UTF-8, backslashes, a file used as a folder, a symlink
+    loop: each an ordinary 404, with no traceback in the log."""
+    with caplog.at_level(logging.WARNING):
+        response = client.get(path)
+    assert response.status_code == 404
+    assert caplog.records == []
+
+
+def test_a_file_that_vanishes_before_it_is_opened_is_404(client, static, monkeypatch, caplog):
+    (static / "gone.js").write_text("x")
+    resolve = app_module.resolve_inside
+
+    def resolve_then_delete(root, relative):
+        path = resolve(root, relative)
+        os.remove(path)
+        return path
+
+    monkeypatch.setattr(app_module, "resolve_inside", resolve_then_delete)
+    with caplog.at_level(logging.WARNING):
+        assert client.get("/gone.js").status_code == 404
+    assert caplog.records == []
+
+
+OTHER_METHODS = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND",
+                 "MKCOL", "BREW"]
+
+
+@pytest.mark.parametrize("method", OTHER_METHODS)
 def test_only_get_and_head(client, method):
-    assert client.open("/", method=method).status_code == 405
-    assert client.open("/models/nietzsche/model.json", method=method).status_code == 405
+    for path in ["/", "/api/models", "/models/index.json", "/models/nietzsche/model.json",
+                 "/app.js", "/nothing", "/models/nope/model.json", "/%00"]:
+        response = client.open(path, method=method)
+        assert response.status_code == 405, path
+        assert response.headers["Allow"] == "GET, HEAD", path
     assert client.head("/models/nietzsche/model.json").status_code == 200
+
+
+def _assert_security_headers(headers, what):
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name) == value, f"{name} on {what}"
+
+
+def test_every_kind_of_response_carries_the_security_headers(client):
+    shard = client.get("/models/nietzsche/group1-shard1of1.bin")
+    with open(os.path.join(SHIPPED_BUNDLE, "group1-shard1of1.bin"), "rb") as handle:
+        assert shard.status_code == 200 and shard.data == handle.read()
+    listing = client.get("/api/models")
+    assert [m["id"] for m in listing.get_json()["models"]] == ["nietzsche"]
+    assert listing.headers["Cache-Control"] == "no-cache"
+    responses = {
+        "200 page": client.get("/"),
+        "200 listing": listing,
+        "200 bundle file": shard,
+        "200 static file": client.get("/app.js"),
+        "304": client.get("/models/nietzsche/group1-shard1of1.bin",
+                          headers={"If-None-Match": shard.headers["ETag"]}),
+        "404": client.get("/nothing.js"),
+        "404 outside": client.get("/escape.toml"),
+        "405": client.post("/"),
+        "405 OPTIONS": client.options("/models/nietzsche/model.json"),
+        "HEAD page": client.head("/"),
+        "HEAD bundle file": client.head("/models/nietzsche/model.json"),
+    }
+    assert responses["304"].status_code == 304
+    assert responses["HEAD bundle file"].data == b""
+    assert responses["HEAD bundle file"].headers["Content-Length"] == \
+        client.get("/models/nietzsche/model.json").headers["Content-Length"]
+    for what, response in responses.items():
+        _assert_security_headers(response.headers, what)
 
 
 def test_the_real_server_refuses_raw_traversal(live_server):
