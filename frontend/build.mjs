@@ -18,7 +18,10 @@ await build({
   bundle: true,
   format: 'esm',
   minify: true,
-  sourcemap: true,
+  // The map is written for debugging here (load it in the browser's developer tools) but not
+  // referenced from app.js: the published site leaves *.map out, and no page may point at a
+  // file that is not there.
+  sourcemap: 'external',
   target: ['es2020'],
   logLevel: 'warning',
 });

@@ -142,8 +142,9 @@ def read_weights(folder: str, manifest: list) -> dict:
             count = int(np.prod(entry["shape"], dtype=np.int64))
             size = count * dtype.itemsize
             if offset + size > len(buffer):
-                raise BundleError(f"weight shards of {folder} are truncated: {entry['name']} "
-                                  f"needs bytes {offset}..{offset + size}, the shards hold {len(buffer)}")
+                raise BundleError(f"weight shard {', '.join(group['paths'])} in {folder} is "
+                                  f"truncated: {entry['name']} needs bytes {offset}..{offset + size}, "
+                                  f"the shards hold {len(buffer)}")
             values = np.frombuffer(buffer, dtype, count, offset).reshape(entry["shape"])
             if not np.isfinite(values).all():
                 raise BundleError(f"weight {entry['name']} in {folder} holds NaN or infinite "
@@ -151,8 +152,8 @@ def read_weights(folder: str, manifest: list) -> dict:
             weights[entry["name"]] = values
             offset += size
         if offset != len(buffer):
-            raise BundleError(f"weight shards of {folder} hold {len(buffer)} bytes, "
-                              f"the manifest describes {offset}")
+            raise BundleError(f"weight shard {', '.join(group['paths'])} in {folder} is too long: "
+                              f"{len(buffer)} bytes, the manifest describes {offset}")
     return weights
 
 

@@ -212,21 +212,23 @@ def _unknown_layer(model):
 
 BREAKAGES = {
     "model.json missing": (lambda b: os.remove(b / "model.json"), ["model.json is missing"]),
-    "model.json truncated": (lambda b: _truncate(b / "model.json"), ["model.json is not valid JSON"]),
+    "model.json truncated": (lambda b: _truncate(b / "model.json"), ["model.json", "not valid JSON"]),
     "model.json corrupt": (lambda b: _rewrite_json(b / "model.json", _unknown_layer),
-                           ["model.json could not be loaded by TensorFlow.js", "NoSuchLayer"]),
+                           ["model.json", "NoSuchLayer"]),
     "shard missing": (lambda b: os.remove(b / "group1-shard1of1.bin"),
                       ["weight shard group1-shard1of1.bin is missing"]),
     "shard truncated": (lambda b: _truncate(b / "group1-shard1of1.bin"),
-                        ["weight shard group1-shard1of1.bin is truncated"]),
+                        ["weight shard group1-shard1of1.bin", "is truncated"]),
     "unknown format version": (
         lambda b: _rewrite_json(b / "tempera.json", lambda m: m.update(format_version=99)),
-        ["tempera.json has format_version 99"]),
+        ["tempera.json", "format_version 99"]),
 }
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
 def test_a_broken_bundle_is_reported_by_file_in_words(browser, live_server, models_dir, breakage):
+    """Served by `tempera serve`, which finds the problem and lists the bundle as unavailable;
+    the page's own checks, behind a plain static server, are in test_page_robustness.py."""
     broken = os.path.join(models_dir, "broken")
     shutil.copytree(os.path.join(models_dir, "small"), broken)
     damage, phrases = BREAKAGES[breakage]
@@ -234,7 +236,7 @@ def test_a_broken_bundle_is_reported_by_file_in_words(browser, live_server, mode
     try:
         page = open_page(browser, f"{live_server}?model=broken")
         error = page.text_content("[data-testid=error]")
-        assert all(phrase in error for phrase in phrases), error
+        assert all(phrase in error for phrase in ["broken", *phrases]), error
         page.close()
     finally:
         shutil.rmtree(broken)

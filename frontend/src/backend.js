@@ -21,16 +21,22 @@ function isSoftwareRenderer(renderer) {
   return /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i.test(renderer);
 }
 
-// Returns {name, reason}. `requested` (from ?backend=) forces one backend.
+async function started(name) {
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+// Returns {name, reason, note}. `requested` (from ?backend=) forces one backend where it
+// starts; where it does not, the choice is automatic and `note` says so.
 export async function chooseBackend(requested) {
   setWasmPaths(new URL('wasm/', window.location.href).href);
-  if (requested) {
-    if (!BACKENDS.includes(requested)) {
-      throw new Error(`unknown backend "${requested}": use one of ${BACKENDS.join(', ')}`);
-    }
-    if (!(await tf.setBackend(requested))) throw new Error(`the ${requested} backend is not available here`);
-    return { name: requested, reason: 'chosen in the URL (?backend=)' };
+  if (requested && (await started(requested))) {
+    return { name: requested, reason: 'chosen in the URL (?backend=)', note: '' };
   }
+  const note = requested ? `backend "${requested}" in the URL could not start here; choosing one automatically` : '';
   const renderer = webglRenderer();
   let order;
   let reason;
@@ -45,11 +51,7 @@ export async function chooseBackend(requested) {
     reason = `GPU: ${renderer}`;
   }
   for (const name of order) {
-    try {
-      if (await tf.setBackend(name)) return { name, reason };
-    } catch {
-      // try the next one
-    }
+    if (name !== requested && (await started(name))) return { name, reason, note };
     reason += `; ${name} failed to start`;
   }
   throw new Error('no TensorFlow.js backend could start');

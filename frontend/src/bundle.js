@@ -1,11 +1,10 @@
 // Loading a bundle (tempera.json + the tfjs layers-model) with errors that name the file.
 import * as tf from '@tensorflow/tfjs';
 
+import { BundleError, checkFinite, checkLayers, checkMeta, checkModelJson, elementCount } from './bundle-checks.js';
 import { Vocabulary } from './vocab.js';
 
-export const FORMAT_VERSION = 1;
-
-export class BundleError extends Error {}
+export { BundleError, FORMAT_VERSION } from './bundle-checks.js';
 
 async function fetchJson(url, name) {
   let response;
@@ -23,63 +22,48 @@ async function fetchJson(url, name) {
   }
 }
 
-function checkMeta(meta) {
-  if (meta.format_version !== FORMAT_VERSION) {
-    throw new BundleError(
-      `tempera.json has format_version ${JSON.stringify(meta.format_version)}; ` +
-        `this page reads version ${FORMAT_VERSION}`,
-    );
+async function fetchShard(baseUrl, path) {
+  let response;
+  try {
+    response = await fetch(baseUrl + encodeURIComponent(path));
+  } catch (error) {
+    throw new BundleError(`weight shard ${path} could not be fetched (${error.message})`);
   }
-  for (const key of ['vocabulary', 'lowercase', 'maxlen']) {
-    if (!(key in meta)) throw new BundleError(`tempera.json has no "${key}"`);
-  }
-  const vocab = meta.vocabulary;
-  if (!Array.isArray(vocab) || !vocab.every((c) => typeof c === 'string' && Array.from(c).length === 1)) {
-    throw new BundleError('tempera.json: "vocabulary" must be a list of single characters');
-  }
+  if (!response.ok) throw new BundleError(`weight shard ${path} is missing (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
-// Every shard must be exactly as long as the manifest says; tfjs alone would read garbage.
+function concatenate(parts) {
+  const joined = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+// Every shard must be exactly as long as the manifest says, and every weight finite; tfjs
+// alone would read garbage. The manifest's types are checked (checkModelJson) before this.
 async function checkedWeights(baseUrl, manifest) {
   const specs = [];
   const buffers = [];
   for (const group of manifest) {
     const parts = [];
-    for (const path of group.paths) {
-      let response;
-      try {
-        response = await fetch(baseUrl + path);
-      } catch (error) {
-        throw new BundleError(`weight shard ${path} could not be fetched (${error.message})`);
-      }
-      if (!response.ok) throw new BundleError(`weight shard ${path} is missing (HTTP ${response.status})`);
-      parts.push(new Uint8Array(await response.arrayBuffer()));
-    }
-    const expected = group.weights.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-    const actual = parts.reduce((sum, p) => sum + p.length, 0);
-    if (actual !== expected) {
+    for (const path of group.paths) parts.push(await fetchShard(baseUrl, path));
+    const expected = group.weights.reduce((sum, w) => sum + 4 * elementCount(w.shape), 0);
+    const joined = concatenate(parts);
+    if (joined.length !== expected) {
       throw new BundleError(
-        `weight shard ${group.paths.join(', ')} is ${actual < expected ? 'truncated' : 'too long'}: ` +
-          `${actual} bytes, model.json describes ${expected}`,
+        `weight shard ${group.paths.join(', ')} is ${joined.length < expected ? 'truncated' : 'too long'}: ` +
+          `${joined.length} bytes, model.json describes ${expected}`,
       );
     }
-    const joined = new Uint8Array(actual);
-    let offset = 0;
-    for (const part of parts) {
-      joined.set(part, offset);
-      offset += part.length;
-    }
+    checkFinite(group.weights, new Float32Array(joined.buffer), group.paths);
     specs.push(...group.weights);
     buffers.push(joined);
   }
-  const total = buffers.reduce((sum, b) => sum + b.length, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const buffer of buffers) {
-    data.set(buffer, offset);
-    offset += buffer.length;
-  }
-  return { specs, data: data.buffer };
+  return { specs, data: concatenate(buffers).buffer };
 }
 
 // baseUrl ends with '/'; returns {meta, vocab, model (tf.LayersModel)}.
@@ -87,9 +71,7 @@ export async function loadBundle(baseUrl) {
   const meta = await fetchJson(baseUrl + 'tempera.json', 'tempera.json');
   checkMeta(meta);
   const modelJson = await fetchJson(baseUrl + 'model.json', 'model.json');
-  if (modelJson.format !== 'layers-model' || !modelJson.modelTopology || !modelJson.weightsManifest) {
-    throw new BundleError('model.json is not a TensorFlow.js layers-model');
-  }
+  checkModelJson(modelJson);
   const { specs, data } = await checkedWeights(baseUrl, modelJson.weightsManifest);
   let model;
   try {
@@ -99,11 +81,16 @@ export async function loadBundle(baseUrl) {
   } catch (error) {
     throw new BundleError(`model.json could not be loaded by TensorFlow.js: ${error.message}`);
   }
-  const vocab = new Vocabulary(meta.vocabulary, meta.lowercase);
-  const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1];
-  if (outputs !== vocab.size) {
+  try {
+    checkLayers(model);
+    const vocab = new Vocabulary(meta.vocabulary, meta.lowercase);
+    const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1];
+    if (outputs !== vocab.size) {
+      throw new BundleError(`tempera.json lists ${vocab.size} characters, model.json's output has ${outputs}`);
+    }
+    return { meta, vocab, model };
+  } catch (error) {
     model.dispose();
-    throw new BundleError(`tempera.json lists ${vocab.size} characters, model.json's output has ${outputs}`);
+    throw error;
   }
-  return { meta, vocab, model };
 }

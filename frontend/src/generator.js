@@ -5,6 +5,9 @@ import { LookaheadStepper, StatefulStepper, WindowStepper } from './steppers.js'
 
 export const MODES = ['stateful', 'window'];
 export const MAX_LENGTH = 100000;
+// Lanes of one run: each is a batch row of every step and a column on the page; past 8 the
+// columns are too narrow to read and the step slows down for little gain.
+export const MAX_LANES = 8;
 // Stateful mode primes on at most the seed's last PRIME_CHARS characters (docs/sampling.md).
 export const PRIME_CHARS = 2000;
 const PRIME_CHUNK = 32; // priming steps between checks of the clock
@@ -104,8 +107,12 @@ export class Generator {
   // and fails with signal.reason when the AbortSignal `signal` aborts.
   async generate({ seedIds, temperatures, length, rngSeed, mode }, { onChars, shouldStop, signal } = {}) {
     if (!MODES.includes(mode)) throw new SamplingError(`mode must be stateful or window, got ${mode}`);
+    if (!Array.isArray(temperatures)) throw new SamplingError('temperatures must be a list of numbers, one per lane');
+    if (temperatures.length === 0) throw new SamplingError('give at least one temperature');
+    if (temperatures.length > MAX_LANES) {
+      throw new SamplingError(`give at most ${MAX_LANES} temperatures (one lane each), got ${temperatures.length}`);
+    }
     const temps = temperatures.map(checkTemperature);
-    if (temps.length === 0) throw new SamplingError('give at least one temperature');
     const steps = Math.min(checkLength(length), MAX_LENGTH);
     const uniforms = new LaneUniforms(checkRngSeed(rngSeed), temps.length);
     const size = this.vocab.size;

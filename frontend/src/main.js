@@ -1,47 +1,60 @@
 // Wiring: load a model, run the page, and expose window.tempera for scripts and tests.
+// url-guard.js is imported first so that it runs before TensorFlow.js reads the address.
+import { addressNotes } from './url-guard.js';
+
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { chooseBackend } from './backend.js';
-import { loadBundle } from './bundle.js';
-import { checkLength, Generator, MAX_LENGTH, PRIME_CHARS } from './generator.js';
-import { CharLstm } from './lstm.js';
-import { checkRngSeed, checkTemperature, MAX_RNG_SEED } from './sampling.js';
+import { fetchCatalog, unavailableLine } from './catalog.js';
+import { checkLength, MAX_LENGTH, PRIME_CHARS } from './generator.js';
+import { openModel } from './loaded-model.js';
+import { checkRngSeed, checkTemperature, MAX_RNG_SEED, SamplingError } from './sampling.js';
 import * as ui from './ui.js';
 import { readUrl, writeUrl } from './url-state.js';
+import { SeedError } from './vocab.js';
 
 const session = {
-  generator: null,
-  vocab: null,
   backend: null,
-  modelId: null,
+  catalog: [], // entries of models/index.json, marked unavailable as bundles fail
+  current: null, // the LoadedModel that new runs use
   running: false,
   stopRequested: false,
   failure: new AbortController(), // aborts every generation when the backend is lost
 };
 
+// The page could not start; `lines` say why, one problem each.
+class StartError extends Error {
+  constructor(lines) {
+    super(lines.join('; '));
+    this.lines = lines;
+  }
+}
+
+// An error's message for a line on the page; TensorFlow.js sometimes throws plain strings.
+function reasonOf(error) {
+  return error?.message || String(error);
+}
+
 function randomRngSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-async function listModels() {
-  const response = await fetch('models/index.json');
-  if (!response.ok) throw new Error(`the model list models/index.json is missing (HTTP ${response.status})`);
-  const { models } = await response.json();
-  if (!models || models.length === 0) throw new Error('no model bundle is available');
-  return models;
-}
-
-function describeModel(meta) {
-  const loss = meta.held_out?.loss_nats_per_char;
-  const units = meta.layers?.lstm_units?.join(' + ');
-  return `${meta.layers?.vocab_size} characters, LSTM ${units}` +
-    (loss ? `, held-out ${loss.toFixed(3)} nats/char` : '') +
-    (meta.lowercase ? ', lowercase' : '');
+// Facts from the loaded model itself; tempera.json's optional fields are shown only when sound.
+function describeModel(loaded) {
+  const loss = loaded.meta.held_out?.loss_nats_per_char;
+  const units = loaded.generator.lstm.layers.map((layer) => layer.units).join(' + ');
+  return `${loaded.vocab.size} characters, LSTM ${units}` +
+    (Number.isFinite(loss) ? `, held-out ${loss.toFixed(3)} nats/char` : '') +
+    (loaded.vocab.lowercase ? ', lowercase' : '');
 }
 
 // Steps drawn on the device ahead of each read-back: WebGL read-backs wait for the GPU.
 const LOOKAHEAD = { webgl: 16 };
+
+function open(entry) {
+  return openModel(entry, { lookahead: LOOKAHEAD[session.backend.name] ?? 1 });
+}
 
 // What the user should know before reading the text: characters dropped from the seed, only
 // the seed's end being read, the length capped.
@@ -57,79 +70,131 @@ function runNotes(encoding, mode, length) {
   return notes.join('; ');
 }
 
-async function loadModel(model) {
-  ui.setStatus(`Loading model ${model.name}…`);
-  const bundle = await loadBundle(`models/${model.id}/`);
-  if (session.generator) {
-    session.generator.lstm.dispose();
-    session.model.dispose();
+function useModel(loaded) {
+  const previous = session.current;
+  session.current = loaded;
+  previous?.retire(); // freed once the runs still using it end
+  ui.elements.modelFacts.textContent = describeModel(loaded);
+}
+
+// The requested bundle if it loads, else the first that does, in the list's order. A bundle
+// that fails is marked unavailable with its error.
+async function openFirstWorking(requested) {
+  const order = [requested, ...session.catalog.filter((entry) => entry !== requested)];
+  for (const entry of order) {
+    if (!entry || entry.unavailable) continue;
+    ui.setStatus(`Loading model ${entry.name}…`);
+    try {
+      return await open(entry);
+    } catch (error) {
+      entry.unavailable = reasonOf(error);
+    }
   }
-  session.model = bundle.model;
-  session.generator = new Generator(new CharLstm(bundle.model), bundle.vocab, bundle.meta.maxlen,
-    { lookahead: LOOKAHEAD[session.backend.name] ?? 1 });
-  session.vocab = bundle.vocab;
-  session.modelId = model.id;
-  ui.elements.modelFacts.textContent = describeModel(bundle.meta);
-  // Warm up: the first run compiles kernels (shaders on WebGL) so the first character is quick.
-  await session.generator.generate({ seedIds: [0], temperatures: [1], length: 2, rngSeed: 0, mode: 'stateful' });
+  return null;
+}
+
+// What the page says about the bundles once it has started on `loaded` (null: on none).
+function startLines(requestedId, requested, loaded) {
+  const lines = session.catalog.filter((entry) => entry.unavailable).map(unavailableLine);
+  if (!loaded) return [...lines, 'no model bundle could be loaded'];
+  if (requestedId !== null && !requested) {
+    lines.unshift(`model "${requestedId}" is not available; showing ${loaded.entry.name}`);
+  } else if (lines.length) {
+    lines.push(`showing ${loaded.entry.name}`);
+  }
+  return lines;
+}
+
+async function switchModel(entry) {
+  const previous = session.current;
+  ui.setControls({ loading: true });
+  ui.setStatus(`Loading model ${entry.name}…`);
+  try {
+    useModel(await open(entry));
+    ui.showError('');
+    ui.setStatus(`Model ${entry.name} ready.`);
+  } catch (error) {
+    entry.unavailable = reasonOf(error);
+    ui.showError([unavailableLine(entry), `still using ${previous.entry.name}`]);
+    ui.setStatus(`Model ${previous.entry.name} ready.`);
+  } finally {
+    ui.showModels(session.catalog, session.current.entry.id);
+    ui.setControls({ loading: false });
+  }
 }
 
 // The programmatic API: the same generator, without the page's lanes.
-async function apiGenerate({ seedText, temperatures, length, rngSeed, mode = 'stateful' }) {
-  const encoding = session.vocab.encodeSeed(seedText);
-  const lanes = await session.generator.generate(
-    { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
-    { signal: session.failure.signal },
-  );
-  return {
-    lanes,
-    backend: session.backend.name,
-    seedText: encoding.text,
-    seedReport: encoding.report,
-    notes: runNotes(encoding, mode, checkLength(length)),
-  };
+async function apiGenerate({ seedText, temperatures, length, rngSeed, mode = 'stateful' } = {}) {
+  if (typeof seedText !== 'string') throw new SeedError('seedText must be a string');
+  return session.current.use(async ({ generator, vocab }) => {
+    const encoding = vocab.encodeSeed(seedText);
+    const lanes = await generator.generate(
+      { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
+      { signal: session.failure.signal },
+    );
+    return {
+      lanes,
+      backend: session.backend.name,
+      seedText: encoding.text,
+      seedReport: encoding.report,
+      notes: runNotes(encoding, mode, checkLength(length)),
+    };
+  });
 }
 
 async function apiProbabilities(text, mode = 'stateful') {
-  return session.generator.probabilities(session.vocab.encodeSeed(text).ids, mode);
+  if (typeof text !== 'string') throw new SeedError('the text must be a string');
+  return session.current.use(({ generator, vocab }) => generator.probabilities(vocab.encodeSeed(text).ids, mode));
+}
+
+// A number input holds '' when it is empty or what was typed is not a number.
+function filled(value, what) {
+  if (value.trim() === '') throw new SamplingError(`${what} is empty or not a number`);
+  return value;
 }
 
 function readForm() {
-  const temperatures = ui.laneTemperatures().map(checkTemperature);
-  const rngSeed = checkRngSeed(ui.elements.rng.value);
+  const temperatures = ui.laneTemperatures().map((value, lane) => {
+    try {
+      return checkTemperature(filled(value, 'the temperature'));
+    } catch (error) {
+      throw new SamplingError(`lane ${lane + 1}: ${error.message}`);
+    }
+  });
   return {
     seed: ui.elements.seed.value,
     temperatures,
-    length: checkLength(ui.elements.length.value),
-    rngSeed,
+    length: checkLength(filled(ui.elements.length.value, 'the length')),
+    rngSeed: checkRngSeed(filled(ui.elements.rng.value, 'the RNG seed')),
     mode: ui.elements.mode.value,
-    model: session.modelId,
   };
 }
 
 async function runFromPage() {
-  if (session.running) return;
+  const loaded = session.current;
+  if (session.running || !loaded) return;
   ui.showError('');
   let run;
   let encoding;
   try {
     run = readForm();
-    encoding = session.vocab.encodeSeed(run.seed);
+    encoding = loaded.vocab.encodeSeed(run.seed);
   } catch (error) {
     ui.showError(error.message);
     return;
   }
   ui.showSeedNote(runNotes(encoding, run.mode, run.length));
-  writeUrl(run);
+  ui.showUrlNotes([]); // the address now holds this run
+  writeUrl({ ...run, model: loaded.entry.id });
   const writer = new ui.LaneWriter(encoding.text);
   session.running = true;
   session.stopRequested = false;
-  ui.setBusy(true);
+  ui.setControls({ running: true });
   ui.setStatus('Generating…');
   const started = performance.now();
   let steps = 0;
   try {
-    await session.generator.generate(
+    await loaded.use(({ generator }) => generator.generate(
       { seedIds: encoding.ids, temperatures: run.temperatures, length: run.length, rngSeed: run.rngSeed, mode: run.mode },
       {
         onChars: (chars) => {
@@ -139,7 +204,7 @@ async function runFromPage() {
         shouldStop: () => session.stopRequested,
         signal: session.failure.signal,
       },
-    );
+    ));
     writer.flush();
     const seconds = (performance.now() - started) / 1000;
     ui.setStatus(`${session.stopRequested ? 'Stopped after' : 'Done:'} ${steps} characters per lane in ` +
@@ -150,19 +215,19 @@ async function runFromPage() {
     ui.setStatus('Generation failed.');
   } finally {
     session.running = false;
-    ui.setBusy(false);
+    ui.setControls({ running: false });
   }
 }
 
 function fillForm(state) {
   ui.elements.seed.value = state.seed;
-  ui.elements.length.value = state.length;
-  ui.elements.rng.value = state.rngSeed ?? String(randomRngSeed());
-  ui.elements.mode.value = state.mode === 'window' ? 'window' : 'stateful';
+  ui.elements.length.value = String(state.length);
+  ui.elements.rng.value = String(state.rngSeed ?? randomRngSeed());
+  ui.elements.mode.value = state.mode;
   ui.setLanes(state.temperatures);
 }
 
-function bindControls(models) {
+function bindFormControls() {
   ui.elements.form.addEventListener('submit', (event) => {
     event.preventDefault();
     runFromPage();
@@ -175,20 +240,12 @@ function bindControls(models) {
   });
   ui.elements.addLane.addEventListener('click', () => ui.addLane(1.0));
   ui.elements.rng.max = String(MAX_RNG_SEED);
-  ui.elements.model.replaceChildren(...models.map((m) => new Option(m.name, m.id)));
-  ui.elements.model.value = session.modelId;
-  ui.elements.model.disabled = models.length < 2;
-  ui.elements.model.addEventListener('change', async () => {
-    const model = models.find((m) => m.id === ui.elements.model.value);
-    ui.setBusy(true);
-    try {
-      await loadModel(model);
-      ui.setStatus(`Model ${model.name} ready.`);
-    } catch (error) {
-      ui.showError(error.message);
-    } finally {
-      ui.setBusy(false);
-    }
+}
+
+function bindModelSelect() {
+  ui.elements.model.addEventListener('change', () => {
+    const entry = session.catalog.find((e) => e.id === ui.elements.model.value);
+    if (entry && entry !== session.current.entry) switchModel(entry);
   });
 }
 
@@ -204,24 +261,30 @@ function watchContextLoss() {
 }
 
 async function start() {
-  const state = readUrl();
+  const { state, notes } = readUrl();
   fillForm(state);
+  bindFormControls();
   const backend = await chooseBackend(state.backend);
+  ui.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
   session.backend = backend;
   ui.elements.backend.textContent = backend.name;
   ui.elements.backend.title = backend.reason;
   watchContextLoss();
-  const models = await listModels();
-  const model = models.find((m) => m.id === state.model) ?? models[0];
-  if (state.model && model.id !== state.model) ui.showError(`model "${state.model}" is not available; showing ${model.name}`);
-  await loadModel(model);
-  bindControls(models);
-  ui.setBusy(false);
+  session.catalog = await fetchCatalog();
+  const requested = state.model === null ? null : session.catalog.find((entry) => entry.id === state.model) ?? null;
+  const loaded = await openFirstWorking(requested);
+  ui.showModels(session.catalog, loaded?.entry.id);
+  const lines = startLines(state.model, requested, loaded);
+  if (!loaded) throw new StartError(lines);
+  ui.showError(lines);
+  useModel(loaded);
+  bindModelSelect();
+  ui.setControls({ ready: true });
   ui.setStatus(`Ready: ${backend.name} backend (${backend.reason}). Type a seed and press Generate.`);
 }
 
 const ready = start().catch((error) => {
-  ui.showError(error.message);
+  ui.showError(error.lines ?? error.message);
   ui.setStatus('Not ready.');
   throw error;
 });
@@ -240,5 +303,8 @@ window.tempera = {
   memory: () => tf.memory(),
   get backend() {
     return session.backend?.name;
+  },
+  get model() {
+    return session.current?.entry.id ?? null;
   },
 };

@@ -1,4 +1,5 @@
 // The page's DOM: lanes, controls and messages. Text only ever goes in as text, never markup.
+import { MAX_LANES } from './generator.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +19,7 @@ export const elements = {
   status: $('status'),
   error: $('error'),
   seedNote: $('seed-note'),
+  urlNotes: $('url-notes'),
   lanes: $('lanes'),
 };
 
@@ -25,14 +27,61 @@ export function setStatus(text) {
   elements.status.textContent = text;
 }
 
+// One message, or several lines (shown one under the other).
 export function showError(message) {
-  elements.error.textContent = message;
-  elements.error.hidden = !message;
+  const text = Array.isArray(message) ? message.filter(Boolean).join('\n') : message;
+  elements.error.textContent = text;
+  elements.error.hidden = !text;
 }
 
 export function showSeedNote(report) {
   elements.seedNote.textContent = report ? `Note: ${report}.` : '';
   elements.seedNote.hidden = !report;
+}
+
+// What the page did with values of the address it could not use, one item each.
+export function showUrlNotes(notes) {
+  elements.urlNotes.replaceChildren(...notes.map((note) => {
+    const item = document.createElement('li');
+    item.textContent = note;
+    return item;
+  }));
+  elements.urlNotes.hidden = notes.length === 0;
+}
+
+// The model list; an unavailable bundle is listed, disabled, with its reason.
+export function showModels(entries, currentId) {
+  elements.model.replaceChildren(...entries.map((entry) => {
+    const option = new Option(entry.unavailable ? `${entry.name} (unavailable: ${entry.unavailable})` : entry.name,
+      entry.id ?? '');
+    option.disabled = Boolean(entry.unavailable);
+    return option;
+  }));
+  elements.model.value = currentId ?? '';
+  refreshControls();
+}
+
+// Which controls work now. While a run goes on, the ones that shape what the lanes show (the
+// model, adding and removing lanes, their temperatures) are disabled; the seed, length, rng
+// seed and mode stay editable: the run read them when it started, and they set up the next.
+const controls = { ready: false, loading: false, running: false };
+
+export function setControls(change) {
+  Object.assign(controls, change);
+  refreshControls();
+}
+
+function refreshControls() {
+  const { ready, loading, running } = controls;
+  const lanes = [...elements.lanes.children];
+  elements.generate.disabled = !ready || loading || running;
+  elements.stop.disabled = !running;
+  elements.model.disabled = loading || running || elements.model.options.length < 2;
+  elements.addLane.disabled = running || lanes.length >= MAX_LANES;
+  for (const lane of lanes) {
+    lane.querySelector('.remove').disabled = running || lanes.length <= 1;
+    lane.querySelector('.temperature').disabled = running;
+  }
 }
 
 function laneKind(value) {
@@ -44,7 +93,9 @@ function laneKind(value) {
   return 'adventurous';
 }
 
+// Adds a lane, up to MAX_LANES; returns it, or null at the limit.
 export function addLane(temperature) {
+  if (elements.lanes.children.length >= MAX_LANES) return null;
   const lane = document.getElementById('lane-template').content.firstElementChild.cloneNode(true);
   const input = lane.querySelector('.temperature');
   const sync = () => {
@@ -54,10 +105,13 @@ export function addLane(temperature) {
   input.value = String(temperature);
   input.addEventListener('input', sync);
   lane.querySelector('.remove').addEventListener('click', () => {
-    if (elements.lanes.children.length > 1) lane.remove();
+    if (controls.running || elements.lanes.children.length <= 1) return;
+    lane.remove();
+    refreshControls();
   });
   sync();
   elements.lanes.append(lane);
+  refreshControls();
   return lane;
 }
 
@@ -98,9 +152,4 @@ export class LaneWriter {
       this.pending[lane] = '';
     });
   }
-}
-
-export function setBusy(busy) {
-  elements.generate.disabled = busy;
-  elements.stop.disabled = !busy;
 }

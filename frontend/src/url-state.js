@@ -1,4 +1,10 @@
 // The URL holds a run: seed text, temperatures, length, rng seed, mode, model (and backend).
+// A value the page cannot use is replaced by the default, with a note that quotes what the URL
+// held and says what the page uses instead.
+import { BACKENDS } from './backend.js';
+import { MAX_LANES, MODES } from './generator.js';
+import { MAX_RNG_SEED } from './sampling.js';
+import { quote } from './url-guard.js';
 
 export const DEFAULTS = {
   seed: 'the meaning of life is',
@@ -7,18 +13,101 @@ export const DEFAULTS = {
   mode: 'stateful',
 };
 
+// Number() as the page's number inputs would take it; null for '' and text that is no number.
+function parseNumber(text) {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const value = Number(trimmed);
+  return Number.isNaN(value) ? null : value;
+}
+
+function readSeed(value, notes) {
+  if (value === null) return DEFAULTS.seed;
+  if (value === '') {
+    notes.push(`seed "" in the URL is empty; using ${quote(DEFAULTS.seed)}`);
+    return DEFAULTS.seed;
+  }
+  return value;
+}
+
+// The first few of a list; a URL can hold thousands of bad items.
+function listed(items, shown = 5) {
+  const more = items.length - shown;
+  return items.slice(0, shown).join(', ') + (more > 0 ? ` and ${more.toLocaleString('en')} more` : '');
+}
+
+// Why one item of ?t= is no temperature, or null when it is one.
+function temperatureProblem(item) {
+  if (item.trim() === '') return 'is empty';
+  const t = parseNumber(item);
+  if (t === null) return 'is not a number';
+  if (!Number.isFinite(t)) return 'is not a finite number';
+  if (t < 0) return 'is negative';
+  return null;
+}
+
+function readTemperatures(value, notes) {
+  const fallback = DEFAULTS.temperatures;
+  if (value === null) return fallback;
+  const items = value.split(',');
+  const problems = [];
+  let temperatures = [];
+  items.forEach((item, index) => {
+    const problem = temperatureProblem(item);
+    if (problem) problems.push(`item ${index + 1} ${item.trim() === '' ? '' : `${quote(item)} `}${problem}`);
+    else temperatures.push(parseNumber(item));
+  });
+  if (temperatures.length > MAX_LANES) {
+    problems.unshift(`${temperatures.length} temperatures are more than the ${MAX_LANES} lanes the page has`);
+    temperatures = temperatures.slice(0, MAX_LANES);
+  }
+  if (problems.length === 0) return temperatures;
+  const used = temperatures.length ? temperatures : fallback;
+  notes.push(`t ${quote(value)} in the URL: ${listed(problems)}; using ${used.join(', ')}` +
+    (temperatures.length ? '' : ' (the default)'));
+  return used;
+}
+
+function readLength(value, notes) {
+  if (value === null) return DEFAULTS.length;
+  const length = parseNumber(value);
+  let problem = null;
+  if (!Number.isInteger(length)) problem = 'is not a whole number';
+  else if (length < 0) problem = 'is negative';
+  if (!problem) return length;
+  notes.push(`len ${quote(value)} in the URL ${problem}; using ${DEFAULTS.length}`);
+  return DEFAULTS.length;
+}
+
+// null: a random seed, drawn by the page.
+function readRngSeed(value, notes) {
+  if (value === null) return null;
+  const seed = parseNumber(value);
+  if (Number.isInteger(seed) && seed >= 0 && seed <= MAX_RNG_SEED) return seed;
+  notes.push(`rng ${quote(value)} in the URL is not a whole number from 0 to ${MAX_RNG_SEED}; using a random seed`);
+  return null;
+}
+
+function readChoice(name, value, choices, fallback, instead, notes) {
+  if (value === null || choices.includes(value)) return value ?? fallback;
+  notes.push(`${name} ${quote(value)} in the URL is not one of ${choices.join(', ')}; ${instead}`);
+  return fallback;
+}
+
+// {state, notes}: the run the URL describes, every value usable, and a note per replaced value.
 export function readUrl(location = window.location) {
   const params = new URLSearchParams(location.search);
-  const temperatures = params.get('t');
-  return {
-    seed: params.get('seed') ?? DEFAULTS.seed,
-    temperatures: temperatures ? temperatures.split(',') : DEFAULTS.temperatures.map(String),
-    length: params.get('len') ?? String(DEFAULTS.length),
-    rngSeed: params.get('rng'),
-    mode: params.get('mode') ?? DEFAULTS.mode,
-    model: params.get('model'),
-    backend: params.get('backend'),
+  const notes = [];
+  const state = {
+    seed: readSeed(params.get('seed'), notes),
+    temperatures: readTemperatures(params.get('t'), notes),
+    length: readLength(params.get('len'), notes),
+    rngSeed: readRngSeed(params.get('rng'), notes),
+    mode: readChoice('mode', params.get('mode'), MODES, DEFAULTS.mode, `using ${DEFAULTS.mode}`, notes),
+    model: params.get('model'), // checked against the list of models once it is fetched
+    backend: readChoice('backend', params.get('backend'), BACKENDS, null, 'choosing one automatically', notes),
   };
+  return { state, notes };
 }
 
 export function writeUrl(run) {

@@ -26,26 +26,27 @@ export class Vocabulary {
     const folded = this.lowercase && seed.toLowerCase() !== seed;
     const source = this.lowercase ? seed.toLowerCase() : seed;
     const kept = [];
-    const dropped = [];
+    const dropped = new Set(); // distinct, in order of first appearance
     let droppedCount = 0;
-    for (const c of Array.from(source)) {
+    for (const c of source) {
       if (this.index.has(c)) {
         kept.push(c);
         continue;
       }
       droppedCount += 1;
-      if (!dropped.includes(c)) dropped.push(c);
+      dropped.add(c);
     }
+    const distinct = [...dropped];
     if (kept.length === 0) {
-      throw new SeedError(`the seed has no character the model knows: ${dropped.map(show).join(', ')}`);
+      throw new SeedError(`the seed has no character the model knows: ${listChars(distinct)}`);
     }
     return {
       text: kept.join(''),
       ids: kept.map((c) => this.index.get(c)),
       folded,
-      dropped,
+      dropped: distinct,
       droppedCount,
-      report: seedReport(folded, dropped, droppedCount),
+      report: seedReport(folded, distinct, droppedCount),
     };
   }
 }
@@ -57,12 +58,21 @@ function show(c) {
   return invisible ? `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}` : `'${c}'`;
 }
 
+// Characters named in a message; a seed can hold thousands of distinct unknown ones.
+const LISTED_CHARS = 20;
+
+function listChars(chars) {
+  const listed = chars.slice(0, LISTED_CHARS).map(show).join(', ');
+  const more = chars.length - LISTED_CHARS;
+  return more > 0 ? `${listed} and ${more.toLocaleString('en')} more` : listed;
+}
+
 function seedReport(folded, dropped, droppedCount) {
   const parts = [];
   if (folded) parts.push('seed lowercased (the model was trained on lowercase text)');
   if (dropped.length) {
     const plural = droppedCount === 1 ? '' : 's';
-    parts.push(`dropped ${droppedCount} unknown character${plural}: ${dropped.map(show).join(', ')}`);
+    parts.push(`dropped ${droppedCount} unknown character${plural}: ${listChars(dropped)}`);
   }
   return parts.join('; ');
 }

@@ -1,0 +1,161 @@
+// What a bundle's files must hold, checked before any of it is used: a wrong type becomes a
+// BundleError that names the file and the field, never a TypeError deep in the page.
+
+export const FORMAT_VERSION = 1;
+// Window mode re-reads maxlen characters for every character it writes (the same limit as
+// tempera/bundle.py's).
+export const MAX_MAXLEN = 10000;
+
+export class BundleError extends Error {}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// A JSON value for a message, cut short.
+function shown(value) {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+function checkVocabulary(vocab) {
+  if (!Array.isArray(vocab)) {
+    throw new BundleError(`tempera.json: "vocabulary" must be a list of single characters, got ${shown(vocab)}`);
+  }
+  if (vocab.length === 0) throw new BundleError('tempera.json: "vocabulary" is empty');
+  const seen = new Map();
+  vocab.forEach((c, index) => {
+    if (typeof c !== 'string' || Array.from(c).length !== 1) {
+      throw new BundleError(`tempera.json: "vocabulary" must be a list of single characters; ` +
+        `item ${index} is ${shown(c)}`);
+    }
+    if (seen.has(c)) {
+      throw new BundleError(`tempera.json: "vocabulary" lists ${shown(c)} twice (items ${seen.get(c)} and ${index})`);
+    }
+    seen.set(c, index);
+  });
+}
+
+export function checkMeta(meta) {
+  if (!isObject(meta)) throw new BundleError(`tempera.json is not a JSON object (it holds ${shown(meta)})`);
+  if (meta.format_version !== FORMAT_VERSION) {
+    throw new BundleError(
+      `tempera.json has format_version ${JSON.stringify(meta.format_version)}; ` +
+        `this page reads version ${FORMAT_VERSION}`,
+    );
+  }
+  for (const key of ['vocabulary', 'lowercase', 'maxlen']) {
+    if (!(key in meta)) throw new BundleError(`tempera.json has no "${key}"`);
+  }
+  if (typeof meta.lowercase !== 'boolean') {
+    throw new BundleError(`tempera.json: "lowercase" must be true or false, got ${shown(meta.lowercase)}`);
+  }
+  if (!Number.isInteger(meta.maxlen) || meta.maxlen < 1 || meta.maxlen > MAX_MAXLEN) {
+    throw new BundleError(`tempera.json: "maxlen" must be a whole number from 1 to ${MAX_MAXLEN.toLocaleString('en')}, ` +
+      `got ${shown(meta.maxlen)}`);
+  }
+  checkVocabulary(meta.vocabulary);
+  if ('name' in meta && typeof meta.name !== 'string') {
+    throw new BundleError(`tempera.json: "name" must be a string, got ${shown(meta.name)}`);
+  }
+  if ('held_out' in meta) {
+    const heldOut = meta.held_out;
+    if (!isObject(heldOut) || ('loss_nats_per_char' in heldOut && typeof heldOut.loss_nats_per_char !== 'number')) {
+      throw new BundleError(`tempera.json: "held_out" must be an object whose "loss_nats_per_char" is a number, ` +
+        `got ${shown(heldOut)}`);
+    }
+  }
+}
+
+// A shard is fetched from the bundle's own folder: a plain file name, nothing that climbs out.
+function isFileName(path) {
+  return typeof path === 'string' && path !== '' && path !== '.' && path !== '..' && !/[/\\]/.test(path);
+}
+
+function checkWeightEntry(entry, where) {
+  if (!isObject(entry)) throw new BundleError(`model.json: ${where} must be an object, got ${shown(entry)}`);
+  if (typeof entry.name !== 'string' || entry.name === '') {
+    throw new BundleError(`model.json: ${where}.name must be a weight's name, got ${shown(entry.name)}`);
+  }
+  const weight = `weight ${shown(entry.name)}`;
+  const { shape, dtype, quantization } = entry;
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new BundleError(`model.json: ${weight} has shape ${shown(shape)}; ` +
+      'a shape must be a list of whole numbers of 0 or more');
+  }
+  // The page reads the shards as float32 itself (to check their length and values); the
+  // converter's float16 or integer quantization, and other dtypes, would be read as garbage.
+  if (quantization !== undefined) {
+    throw new BundleError(`model.json: ${weight} is quantized (${shown(quantization?.dtype ?? quantization)}); ` +
+      'this page reads float32 weights only: convert without quantization');
+  }
+  if (dtype !== 'float32') {
+    throw new BundleError(`model.json: ${weight} has dtype ${shown(dtype)}; this page reads float32 weights only`);
+  }
+}
+
+export function checkModelJson(modelJson) {
+  if (!isObject(modelJson)) throw new BundleError(`model.json is not a JSON object (it holds ${shown(modelJson)})`);
+  if (modelJson.format !== 'layers-model' || !isObject(modelJson.modelTopology) || !('weightsManifest' in modelJson)) {
+    throw new BundleError('model.json is not a TensorFlow.js layers-model');
+  }
+  const manifest = modelJson.weightsManifest;
+  if (!Array.isArray(manifest)) {
+    throw new BundleError(`model.json: "weightsManifest" must be a list of weight groups, got ${shown(manifest)}`);
+  }
+  manifest.forEach((group, g) => {
+    const where = `weightsManifest[${g}]`;
+    if (!isObject(group)) throw new BundleError(`model.json: ${where} must be an object, got ${shown(group)}`);
+    if (!Array.isArray(group.paths) || group.paths.length === 0) {
+      throw new BundleError(`model.json: ${where}.paths must be a list of shard file names, got ${shown(group.paths)}`);
+    }
+    group.paths.forEach((path, i) => {
+      if (!isFileName(path)) {
+        throw new BundleError(`model.json: ${where}.paths[${i}] is ${shown(path)}, not a file name in the bundle's folder`);
+      }
+    });
+    if (!Array.isArray(group.weights)) {
+      throw new BundleError(`model.json: ${where}.weights must be a list, got ${shown(group.weights)}`);
+    }
+    group.weights.forEach((entry, i) => checkWeightEntry(entry, `${where}.weights[${i}]`));
+  });
+}
+
+export function elementCount(shape) {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+// NaN or ±Infinity in a weight makes every probability NaN, and the draw then writes the last
+// character of the vocabulary forever ("\n\n\n…"): name the weight instead.
+export function checkFinite(weights, values, shards) {
+  let offset = 0;
+  for (const { name, shape } of weights) {
+    const count = elementCount(shape);
+    for (let i = 0; i < count; i++) {
+      const value = values[offset + i];
+      if (!Number.isFinite(value)) {
+        throw new BundleError(`weight ${shown(name)} in ${shards.join(', ')} holds ${value} ` +
+          `(value ${(i + 1).toLocaleString('en')} of ${count.toLocaleString('en')}): weights must be finite numbers`);
+      }
+    }
+    offset += count;
+  }
+}
+
+// The layers the page's LSTM step knows: LSTM layers, then one softmax Dense layer. Anything
+// else (a GRU, a second Dense) would be skipped and the text would be nonsense.
+export function checkLayers(model) {
+  const kinds = model.layers.map((layer) => layer.getClassName());
+  const other = kinds.find((kind) => !['InputLayer', 'LSTM', 'Dense'].includes(kind));
+  if (other) throw new BundleError(`model.json has a ${other} layer; tempera models are LSTM layers and a Dense layer`);
+  if (!kinds.includes('LSTM')) throw new BundleError('model.json has no LSTM layer');
+  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
+  if (dense.length !== 1 || kinds[kinds.length - 1] !== 'Dense') {
+    throw new BundleError('model.json must have exactly one Dense layer, the last one');
+  }
+  const activation = dense[0].getConfig().activation;
+  if (activation !== 'softmax') {
+    throw new BundleError(`model.json: the Dense output layer has activation ${shown(activation)}; it must be softmax`);
+  }
+}
