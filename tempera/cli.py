@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import os
 import secrets
 import sys
@@ -15,9 +16,8 @@ from .quiet import import_quietly
 from .sampling import NOTEBOOK_TEMPERATURES
 from .training.recipes import RECIPE_ALIASES, RECIPES
 
-# Only the seed's last few thousand characters are read (PRIME_CHARS); a seed file can be a
-# whole text, but not an unbounded stream.
-MAX_SEED_FILE_BYTES = 64 * 2**20
+# A seed or a text to score can be a whole book, but not an unbounded stream.
+MAX_TEXT_FILE_BYTES = 64 * 2**20
 
 
 def _needs_training_extra(error: ImportError):
@@ -50,26 +50,26 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_sample(args) -> int:
-    from .bundle import load_bundle
-    from .generate import PRIME_CHARS, Generator, check_length, length_note
-
-    seed_text = args.seed_text if args.seed_file is None else read_seed_file(args.seed_file)
-    bundle = load_bundle(resolve_bundle(args.bundle))
-    encoding = bundle.vocab.encode_seed(seed_text)
-    notes = [encoding.report(), length_note(check_length(args.length))]
-    if args.mode == "stateful" and len(encoding.ids) > PRIME_CHARS:
-        notes.append(f"the seed has {len(encoding.ids):,} characters; the model reads its last "
-                     f"{PRIME_CHARS:,}")
+def print_notes(*notes) -> None:
     for note in filter(None, notes):
         print(f"note: {note}", file=sys.stderr)
+
+
+def cmd_sample(args) -> int:
+    from .bundle import load_bundle
+    from .generate import Generator, check_length, length_note, prime_note
+
+    seed_text = args.seed_text if args.seed_file is None else read_text_file(args.seed_file, "seed")
+    bundle = load_bundle(resolve_bundle(args.bundle))
+    encoding = bundle.vocab.encode_seed(seed_text)
+    print_notes(encoding.report(), length_note(check_length(args.length)),
+                prime_note(len(encoding.ids), args.mode))
     rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
     generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
     lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode)
     if args.json:
         print(json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
-                          "lanes": [{"temperature": l.temperature, "text": l.text} for l in lanes]},
-                         ensure_ascii=False))
+                          "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))
         return 0
     if args.rng_seed is None:
         print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
@@ -88,24 +88,44 @@ def resolve_bundle(name: str) -> str:
     return name
 
 
-def read_seed_file(path: str) -> str:
-    """A seed from a UTF-8 file, or from standard input for '-'."""
+def read_text_file(path: str, what: str) -> str:
+    """A `what` (seed, text) from a UTF-8 file, or from standard input for '-'."""
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(MAX_SEED_FILE_BYTES + 1)
+            data = sys.stdin.buffer.read(MAX_TEXT_FILE_BYTES + 1)
         else:
             if not os.path.isfile(path):
-                raise TemperaError(f"seed file not found (or not a regular file): {path}")
+                raise TemperaError(f"{what} file not found (or not a regular file): {path}")
             with open(path, "rb") as handle:
-                data = handle.read(MAX_SEED_FILE_BYTES + 1)
+                data = handle.read(MAX_TEXT_FILE_BYTES + 1)
     except OSError as error:
-        raise TemperaError(f"cannot read seed file {path}: {error.strerror}") from None
-    if len(data) > MAX_SEED_FILE_BYTES:
-        raise TemperaError(f"seed file {path} is over {MAX_SEED_FILE_BYTES // 2**20} MB")
+        raise TemperaError(f"cannot read {what} file {path}: {error.strerror}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise TemperaError(f"{what} file {path} is over {MAX_TEXT_FILE_BYTES // 2**20} MB")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise TemperaError(f"seed file {path} is not valid UTF-8 (byte {error.start})") from None
+        raise TemperaError(f"{what} file {path} is not valid UTF-8 (byte {error.start})") from None
+
+
+def cmd_score(args) -> int:
+    from .bundle import load_bundle
+    from .generate import Generator
+
+    text = args.text if args.text_file is None else read_text_file(args.text_file, "text")
+    bundle = load_bundle(resolve_bundle(args.bundle))
+    encoding = bundle.vocab.encode_seed(text, what="text")
+    print_notes(encoding.report())
+    score = Generator(bundle.model, bundle.vocab, bundle.maxlen).score(encoding.ids, args.mode)
+    if args.json:
+        print(json.dumps({"mode": args.mode, **score.as_json(encoding.dropped, encoding.dropped_count)},
+                         ensure_ascii=False))
+        return 0
+    bits = score.nats_per_char / math.log(2)
+    print(f"{bits:.4f} bits/char ({score.nats_per_char:.4f} nats/char) over "
+          f"{len(score.records.p):,} characters scored ({args.mode}; the first character is "
+          f"context only), {encoding.dropped_count:,} dropped")
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -176,6 +196,17 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--mode", choices=MODES, default=MODES[0])
     sample.add_argument("--json", action="store_true", help="print the lanes as JSON")
     sample.set_defaults(handler=cmd_sample)
+
+    score = commands.add_parser("score", help="how likely a text is under a model (NumPy reference)")
+    score.add_argument("bundle", help="bundle folder, or the name of a shipped model: nietzsche")
+    text = score.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the text to score")
+    text.add_argument("--text-file", metavar="PATH",
+                      help="read the text from a UTF-8 file ('-': standard input)")
+    score.add_argument("--mode", choices=MODES, default=MODES[0])
+    score.add_argument("--json", action="store_true",
+                       help="totals and one record per scored character, as JSON")
+    score.set_defaults(handler=cmd_score)
 
     serve = commands.add_parser("serve", help="serve the page and the model bundles")
     serve.add_argument("--models", default=DEFAULT_MODELS_DIR,

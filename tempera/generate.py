@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import TemperaError
 from .rng import Mulberry32, lane_seed
+from .likelihood import LOG2, StepRecords, bits_per_char, lane_distribution, lane_statistics
 from .sampling import check_rng_seed, check_temperature, draw
 
 MODES = ("stateful", "window")
@@ -20,12 +21,39 @@ MAX_LENGTH = 100_000
 # The models learn from sequences of a few hundred characters at most, so a longer seed adds
 # priming time, not context; both samplers read only the seed's end.
 PRIME_CHARS = 2_000
+WINDOW_BATCH = 4096  # window-mode scoring: positions run through the model together
 
 
 @dataclass
 class Lane:
     temperature: float
     text: str  # the generated characters only, without the seed
+    records: StepRecords  # how likely each generated character was (tempera/likelihood.py)
+
+    def statistics(self) -> dict:
+        return lane_statistics(self.records, self.text)
+
+    def as_json(self) -> dict:
+        return {"temperature": self.temperature, "text": self.text,
+                "steps": self.records.as_json(self.text), "stats": self.statistics()}
+
+
+@dataclass
+class Score:
+    """A text scored by the model: each character after the first, under what came before."""
+
+    text: str  # the text as the model reads it (folded, unknown characters dropped)
+    records: StepRecords  # one per scored character: text[1:]
+
+    @property
+    def nats_per_char(self) -> float | None:
+        bits = bits_per_char(self.records.p)
+        return None if bits is None else bits * LOG2
+
+    def as_json(self, dropped: list, dropped_count: int) -> dict:
+        return {"text": self.text, "scored": len(self.records.p), "dropped": dropped_count,
+                "dropped_chars": dropped, "bits_per_char": bits_per_char(self.records.p),
+                "nats_per_char": self.nats_per_char, "chars": self.records.as_json(self.text[1:])}
 
 
 def check_length(length) -> int:
@@ -41,6 +69,13 @@ def length_note(length: int) -> str:
     if length <= MAX_LENGTH:
         return ""
     return f"length {length:,} is over the limit: capped at {MAX_LENGTH:,} characters"
+
+
+def prime_note(seed_chars: int, mode: str) -> str:
+    """What to tell the user when stateful priming reads only the seed's end ("" otherwise)."""
+    if mode != "stateful" or seed_chars <= PRIME_CHARS:
+        return ""
+    return f"the seed has {seed_chars:,} characters; the model reads its last {PRIME_CHARS:,}"
 
 
 class Generator:
@@ -80,11 +115,17 @@ class Generator:
             probabilities = np.repeat(probabilities, lanes, axis=0)
             state = [(np.repeat(h, lanes, axis=0), np.repeat(c, lanes, axis=0)) for h, c in state]
         generated = np.zeros((lanes, length), dtype=np.int64)
+        records = [StepRecords.empty(length, with_u=True) for _ in range(lanes)]
         for step in range(length):
             if mode == "window":
                 probabilities, _ = self.model.run(history)
-            chosen = np.array([draw(probabilities[lane], temperatures[lane], rngs[lane].uniform())
+            uniforms = [rng.uniform() for rng in rngs]
+            chosen = np.array([draw(probabilities[lane], temperatures[lane], uniforms[lane])
                                for lane in range(lanes)])
+            for lane in range(lanes):
+                p = probabilities[lane]
+                records[lane].record(step, p, chosen[lane], lane_distribution(p, temperatures[lane]),
+                                     uniforms[lane])
             generated[:, step] = chosen
             if step + 1 == length:
                 break
@@ -94,4 +135,39 @@ class Generator:
                                          axis=1)
             else:
                 probabilities, state = self.model.step(chosen, state)
-        return [Lane(t, self.vocab.decode(row)) for t, row in zip(temperatures, generated)]
+        return [Lane(t, self.vocab.decode(row), r) for t, row, r in zip(temperatures, generated, records)]
+
+    def score(self, ids, mode: str = "stateful") -> Score:
+        """Each character after the first, under the model's distribution after the ones before.
+
+        Stateful: one pass over the whole text. Window: each distribution from the last
+        `maxlen` characters before it, from a zero state, all positions in one batch.
+        """
+        if mode not in MODES:
+            raise TemperaError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size < 2:
+            raise TemperaError("a text to score needs at least two characters the model knows: "
+                               "the first is the context of the second")
+        records = StepRecords.empty(ids.size - 1, with_u=False)
+        for position, p in enumerate(self.predictions(ids, mode)):
+            records.record(position, p, ids[position + 1], p)
+        return Score(self.vocab.decode(ids), records)
+
+    def predictions(self, ids: np.ndarray, mode: str):
+        """The distribution after each prefix ids[:1], ids[:2], … ids[:-1], in order."""
+        if mode == "stateful":
+            state = self.model.zero_state(1)
+            for char in ids[:-1]:
+                probabilities, state = self.model.step([char], state)
+                yield probabilities[0]
+            return
+        for start in range(1, ids.size, WINDOW_BATCH):
+            ends = np.arange(start, min(start + WINDOW_BATCH, ids.size))
+            width = min(self.maxlen, int(ends[-1]))
+            # Left-padded windows would feed padding: group positions by their window length.
+            for length in np.unique(np.minimum(ends, width)):
+                group = ends[np.minimum(ends, width) == length]
+                windows = ids[group[:, None] - length + np.arange(length)[None, :]]
+                probabilities, _ = self.model.run(windows)
+                yield from probabilities

@@ -30,12 +30,13 @@ class SeedEncoding:
     folded: bool  # case was folded because the model is lowercase
     dropped: list = field(default_factory=list)  # the distinct characters dropped, in order
     dropped_count: int = 0  # how many characters of the seed were dropped
+    what: str = "seed"  # what the text is, for messages: a seed, or a text to score
 
     def report(self) -> str:
         """One line for the user about what changed, or '' when nothing did."""
         parts = []
         if self.folded:
-            parts.append("seed lowercased (the model was trained on lowercase text)")
+            parts.append(f"{self.what} lowercased (the model was trained on lowercase text)")
         if self.dropped:
             shown = show_chars(self.dropped)
             count = self.dropped_count
@@ -67,19 +68,19 @@ class Vocabulary:
     def decode(self, ids) -> str:
         return "".join(self.chars[int(i)] for i in ids)
 
-    def encode_seed(self, seed: str) -> SeedEncoding:
+    def encode_seed(self, seed: str, what: str = "seed") -> SeedEncoding:
         """Apply the shared policy: fold case for a lowercase model, drop the rest.
 
         An empty seed, or one with no known character, is an error.
         """
         if not seed:
-            raise TemperaError("the seed text is empty: type at least one character")
+            raise TemperaError(f"the {what} text is empty: type at least one character")
         folded = self.lowercase and seed.lower() != seed
         text = seed.lower() if self.lowercase else seed
         kept = [c for c in text if c in self.index]
         dropped = list(dict.fromkeys(c for c in text if c not in self.index))  # first-seen order
         encoding = SeedEncoding("".join(kept), self.encode("".join(kept)), folded, dropped,
-                                len(text) - len(kept))
+                                len(text) - len(kept), what)
         if not kept:
-            raise TemperaError(f"the seed has no character the model knows: {show_chars(dropped)}")
+            raise TemperaError(f"the {what} has no character the model knows: {show_chars(dropped)}")
         return encoding
