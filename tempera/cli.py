@@ -66,7 +66,8 @@ def cmd_sample(args) -> int:
                 prime_note(len(encoding.ids), args.mode))
     rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
     generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
-    lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode)
+    lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode,
+                               records=args.json)
     if args.json:
         print(json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
                           "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))

@@ -28,7 +28,7 @@ WINDOW_BATCH = 4096  # window-mode scoring: positions run through the model toge
 class Lane:
     temperature: float
     text: str  # the generated characters only, without the seed
-    records: StepRecords  # how likely each generated character was (tempera/likelihood.py)
+    records: StepRecords | None  # how likely each character was (None when not asked for)
 
     def statistics(self) -> dict:
         return lane_statistics(self.records, self.text)
@@ -94,7 +94,9 @@ class Generator:
         return probabilities[0]
 
     def generate(self, seed_ids, temperatures, length: int, rng_seed: int,
-                 mode: str = "stateful") -> list:
+                 mode: str = "stateful", records: bool = True) -> list:
+        """The lanes' texts; with `records`, each character's p, rank, entropy and u too
+        (which costs a few numpy calls per character and lane)."""
         if mode not in MODES:
             raise TemperaError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         temperatures = [check_temperature(t) for t in temperatures]
@@ -115,17 +117,17 @@ class Generator:
             probabilities = np.repeat(probabilities, lanes, axis=0)
             state = [(np.repeat(h, lanes, axis=0), np.repeat(c, lanes, axis=0)) for h, c in state]
         generated = np.zeros((lanes, length), dtype=np.int64)
-        records = [StepRecords.empty(length, with_u=True) for _ in range(lanes)]
+        steps = [StepRecords.empty(length, with_u=True) for _ in range(lanes)] if records else None
         for step in range(length):
             if mode == "window":
                 probabilities, _ = self.model.run(history)
             uniforms = [rng.uniform() for rng in rngs]
             chosen = np.array([draw(probabilities[lane], temperatures[lane], uniforms[lane])
                                for lane in range(lanes)])
-            for lane in range(lanes):
+            for lane in range(lanes if records else 0):
                 p = probabilities[lane]
-                records[lane].record(step, p, chosen[lane], lane_distribution(p, temperatures[lane]),
-                                     uniforms[lane])
+                steps[lane].record(step, p, chosen[lane], lane_distribution(p, temperatures[lane]),
+                                   uniforms[lane])
             generated[:, step] = chosen
             if step + 1 == length:
                 break
@@ -135,7 +137,8 @@ class Generator:
                                          axis=1)
             else:
                 probabilities, state = self.model.step(chosen, state)
-        return [Lane(t, self.vocab.decode(row), r) for t, row, r in zip(temperatures, generated, records)]
+        return [Lane(t, self.vocab.decode(row), steps[lane] if records else None)
+                for lane, (t, row) in enumerate(zip(temperatures, generated))]
 
     def score(self, ids, mode: str = "stateful") -> Score:
         """Each character after the first, under the model's distribution after the ones before.

@@ -29,7 +29,7 @@ def epoch_samples(model, vocab, ids: np.ndarray, maxlen: int, rng: np.random.Gen
     seed = vocab.decode(ids[start:start + maxlen])
     generator = Generator(char_lstm_from_keras(model), vocab, maxlen)
     lanes = generator.generate(vocab.encode(seed), NOTEBOOK_TEMPERATURES, SAMPLE_LENGTH,
-                               rng_seed=int(rng.integers(2**32)), mode="stateful")
+                               rng_seed=int(rng.integers(2**32)), mode="stateful", records=False)
     lines = [f'--- Generating with seed: "{seed}"']
     for lane in lanes:
         lines += [f"------ temperature: {lane.temperature}", seed + lane.text]
