@@ -89,7 +89,8 @@ def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = 
     config, vocab = check_config(run.config(), run.path), run.vocabulary()
     recipe = Recipe.from_dict(config["recipe"])
     row = choose_epoch(run, epoch)
-    check_output_folder(out, force, inputs=[run.path], problem=bundle_folder_problem)
+    check_output_folder(out, force, inputs=[run.path], problem=bundle_folder_problem,
+                        inside_inputs=True)
 
     trained = run.load_checkpoint(row["checkpoint"], compile=False)
     model = build_model(len(vocab), recipe.units, recipe.layers, window=None, every_step=True)

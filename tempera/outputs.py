@@ -71,15 +71,23 @@ def site_folder_problem(folder: str) -> str | None:
     return None
 
 
-def check_output_folder(out: str, force: bool, inputs: list, problem) -> None:
+def check_output_folder(out: str, force: bool, inputs: list, problem,
+                        inside_inputs: bool = False) -> None:
     """Refuse, before any work, an `out` that this command may not write or replace.
 
     `inputs` are the paths the command reads (a run, bundles, the page); `problem(folder)`
-    says why an existing folder is not this command's own output, or None.
+    says why an existing folder is not this command's own output, or None. `inside_inputs`
+    allows `out` inside an input (a bundle inside its run folder); a command that copies its
+    inputs must not allow it, or it would copy its own output into itself.
     """
+    if not out or not os.path.basename(os.path.abspath(out)):
+        raise TemperaError(f"--out must name a folder, got {out!r}")
     for source in inputs:
         if _contains(out, source):
             raise TemperaError(f"--out {out} is or contains {source}, which this command reads; "
+                               "choose another --out")
+        if not inside_inputs and _contains(source, out):
+            raise TemperaError(f"--out {out} is inside {source}, which this command copies; "
                                "choose another --out")
     if not os.path.lexists(out):
         blocker = _file_above(out)

@@ -85,9 +85,12 @@ def test_build_site_force_replaces_only_a_site_it_made(small_bundle, tmp_path):
     shutil.copytree(SHIPPED_BUNDLE, shelf / "nietzsche")
     (shelf / "notes.txt").write_text("my notes")
     before = snapshot(shelf)
-    for out in (shelf, shelf / "small"):  # a folder holding the inputs, and an input itself
+    for out in (shelf, shelf / "small", shelf / "small" / "site"):  # around, at, inside an input
         one_line_error(run_cli("build-site", "--out", str(out), "--model", str(shelf / "small"),
-                               "--force"), "build-site", "which this command reads")
+                               "--force"), "build-site", "which this command")
+    for out in ("", "/"):
+        one_line_error(run_cli("build-site", "--out", out, "--model", str(shelf / "small")),
+                       "build-site", "--out must name a folder")
     unrelated = tmp_path / "unrelated"
     shutil.copytree(shelf, unrelated)
     one_line_error(run_cli("build-site", "--out", str(unrelated), "--model", small_bundle, "--force"),
