@@ -146,8 +146,15 @@ def cmd_build_site(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line, like every other error, and points to --help."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="tempera", description="Character-level LSTM text generation: train in Python, generate in the browser.")
+    main = OneLineParser(prog="tempera", description="Character-level LSTM text generation: train in Python, generate in the browser.")
     main.add_argument("--version", action="version", version=f"tempera {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
 

@@ -393,3 +393,14 @@ def test_a_seed_of_many_distinct_unknown_characters_is_linear_and_bounded():
     note = next(l for l in result.stderr.splitlines() if l.startswith("note:"))
     assert "dropped 20,000 unknown characters" in note or "dropped 20000 unknown" in note
     assert "and 19,980 more" in note and len(note) < 400
+
+
+@pytest.mark.parametrize("args,command,message", [
+    (["sample", "nietzsche", "--seed-text", "a", "--length", "abc"], "sample", "invalid int value"),
+    (["sample", "nietzsche", "--seed-text", "a", "--seed-file", "f"], "sample", "not allowed with"),
+    (["train", "--recipe", "foo"], "train", "invalid choice"),
+    (["serve", "--port", "eighty"], "serve", "invalid int value"),
+    (["score", "nietzsche"], "score", "one of the arguments --text --text-file is required"),
+])
+def test_usage_mistakes_are_one_line_too(args, command, message):
+    one_line_error(run_cli(*args), command, message, "--help")
