@@ -47,20 +47,21 @@ def new_config(args) -> dict:
 
 
 def check_same_recipe(args, config: dict, run_path: str) -> None:
-    """A resumed run keeps its recipe: an option that would change it is an error, not ignored."""
-    given = {**recipe_overrides(args),
-             **({"name": recipe_name(args)} if args.recipe else {})}
+    """A resumed run keeps its recipe and settings: an option that would change one is an
+    error, not silently ignored."""
     saved = config["recipe"]
-    for key, value in given.items():
-        if saved.get(key) != value and not (key == "name" and RECIPE_ALIASES.get(saved.get(key)) == value):
-            raise TemperaError(f"run folder {run_path} was made with {option(key) if key != 'name' else '--recipe'} "
-                               f"{saved.get(key)}; a run keeps its recipe: use a new --run folder")
-    for key, flag in (("lowercase", "--keep-case" if config["lowercase"] else "--lowercase"),
-                      ("val_fraction", "--val-fraction"), ("seed", "--seed")):
-        value = getattr(args, key)
-        if value is not None and value != config[key]:
-            raise TemperaError(f"run folder {run_path} was made with {key} {config[key]}; "
-                               "a run keeps its settings: use a new --run folder")
+    differences = [f"{option(key)} {saved.get(key)}" for key, value in recipe_overrides(args).items()
+                   if value != saved.get(key)]
+    if args.recipe and recipe_name(args) != RECIPE_ALIASES.get(saved.get("name"), saved.get("name")):
+        differences.append(f"--recipe {saved.get('name')}")
+    if args.lowercase is not None and args.lowercase != config["lowercase"]:
+        differences.append("--lowercase" if config["lowercase"] else "--keep-case")
+    for key in ("val_fraction", "seed"):
+        if getattr(args, key) is not None and getattr(args, key) != config[key]:
+            differences.append(f"{option(key)} {config[key]}")
+    if differences:
+        raise TemperaError(f"run folder {run_path} was made with {differences[0]}; a run keeps "
+                           "its recipe and settings: use a new --run folder")
 
 
 def check_config(config, run_path: str) -> dict:
@@ -72,7 +73,9 @@ def check_config(config, run_path: str) -> dict:
         fail("is not a JSON object")
     for key, kind in (("corpus", str), ("lowercase", bool), ("val_fraction", float),
                       ("seed", int), ("recipe", dict)):
-        if not isinstance(config.get(key), kind) or isinstance(config.get(key), bool) != (kind is bool):
+        value = config.get(key)
+        # bool is a subclass of int: true is no seed, and 1 is no case setting
+        if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             fail(f"has no valid {key!r}")
     try:
         Recipe.from_dict(config["recipe"])
