@@ -1,0 +1,90 @@
+"""The page's likelihood.js against tempera/likelihood.py, run under Node."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from tempera.likelihood import (StepRecords, distinct4, entropy_bits, lane_distribution,
+                                lane_statistics, rank_of)
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+MODULE = "file://" + os.path.join(ROOT, "frontend", "src", "likelihood.js")
+
+
+def run_node(script: str, payload) -> object:
+    code = (f"import * as likelihood from {json.dumps(MODULE)};\n"
+            "import { readFileSync } from 'node:fs';\n"
+            "const input = JSON.parse(readFileSync(0, 'utf8'));\n" + script)
+    result = subprocess.run([NODE, "--input-type=module", "-e", code], input=json.dumps(payload),
+                            capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(result.stdout)
+
+
+def distributions(count=300, size=11):
+    """Random distributions with ties, zeros, one-hot, uniform and tiny probabilities."""
+    rng = np.random.default_rng(5)
+    cases = [np.full(size, 1 / size), np.eye(size)[3], np.r_[1e-300, np.full(size - 1, (1 - 1e-300) / (size - 1))]]
+    for _ in range(count):
+        p = rng.dirichlet(np.full(size, 0.4))
+        if rng.random() < 0.4:
+            p[rng.integers(size)] = p[rng.integers(size)]  # a tie
+        if rng.random() < 0.2:
+            p[rng.integers(size)] = 0.0
+        cases.append(p / p.sum())
+    return cases
+
+
+def test_ranks_entropies_and_lane_distributions_agree():
+    cases = [{"p": p.tolist(), "t": t, "chosen": int(c)} for p, t, c in zip(
+        distributions(), np.random.default_rng(6).choice([0, 0.2, 0.5, 1.0, 1.2, 1e6], 303),
+        np.random.default_rng(7).integers(11, size=303))]
+    got = run_node("""console.log(JSON.stringify(input.map((c) => {
+        const q = likelihood.laneDistribution(c.p, c.t);
+        return [likelihood.rankOf(c.p, c.chosen), likelihood.entropyBits(q), Array.from(q)];
+      })));""", cases)
+    for case, (rank, entropy, q) in zip(cases, got):
+        p = np.array(case["p"])
+        expected_q = lane_distribution(p, case["t"])
+        assert rank == rank_of(p, case["chosen"]), case
+        assert np.abs(np.array(q) - expected_q).max() <= 1e-12, case
+        assert entropy == pytest.approx(entropy_bits(expected_q), abs=1e-12), case
+
+
+def test_records_and_lane_statistics_agree():
+    rng = np.random.default_rng(8)
+    steps = [{"p": p.tolist(), "chosen": int(rng.integers(11)), "u": float(rng.random())}
+             for p in distributions(2000)]
+    text = "".join(rng.choice(list("ab 😀永c"), size=len(steps)))
+    got = run_node("""
+        const records = new likelihood.StepRecords(true, 4);  // small, so it must grow
+        for (const s of input.steps) {
+          records.record(s.p, s.chosen, likelihood.laneDistribution(s.p, 0.7), s.u);
+        }
+        console.log(JSON.stringify({ rows: records.toJSON(input.text),
+                                     stats: likelihood.laneStatistics(records, input.text) }));
+    """, {"steps": steps, "text": text})
+    records = StepRecords.empty(len(steps), with_u=True)
+    for at, step in enumerate(steps):
+        p = np.array(step["p"])
+        records.record(at, p, step["chosen"], lane_distribution(p, 0.7), step["u"])
+    expected_rows = records.as_json(text)
+    assert [r["char"] for r in got["rows"]] == [r["char"] for r in expected_rows]
+    for row, expected in zip(got["rows"], expected_rows):
+        assert row["rank"] == expected["rank"] and row["u"] == expected["u"]
+        assert row["p"] == pytest.approx(expected["p"], abs=1e-15)
+        assert row["entropy_bits"] == pytest.approx(expected["entropy_bits"], abs=1e-12)
+    expected_stats = lane_statistics(records, text)
+    assert got["stats"].keys() == expected_stats.keys()
+    for key, value in expected_stats.items():
+        assert got["stats"][key] == pytest.approx(value, abs=1e-9), key
+
+
+@pytest.mark.parametrize("text", ["", "abc", "abcd", "aaaaaaa", "😀😀😀😀😀", "ab😀ab😀ab", "the the the "])
+def test_distinct4_counts_code_points(text):
+    assert run_node("console.log(JSON.stringify(likelihood.distinct4(input)));", text) == distinct4(text)
