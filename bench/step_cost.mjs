@@ -1,40 +1,22 @@
 // Where a generation step's time goes, on the WASM and CPU backends, in Node (same
-// TensorFlow.js, same V8 as Chromium): the whole stateful step of the page's CharLstm
-// against the gates inside it ([h | one-hot] times the stacked kernels, through a sigmoid:
-// one fused matMul on WASM, plain loops on the CPU; see frontend/src/js-cell.js), for 1 and
-// 4 lanes.
+// TensorFlow.js, same V8 as Chromium): the whole stateful step as the page takes it
+// (frontend/src/steppers.js ReadBackStepper over steps/wasm.js or steps/cpu.js), the gates
+// inside it ([h | one-hot] times the stacked kernels, through a sigmoid) and the output layer
+// (the logits from h): fused matMuls on WASM, plain loops on the CPU; for 1 and 4 lanes of the
+// shipped model.
 //
 //     node bench/step_cost.mjs [--steps 2000] [--repeats 5]
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { ReadBackStepper } from '../frontend/src/steppers.js';
+import { chooseStep } from '../frontend/src/steps/index.js';
+import { loadBundleFolder, useBackend } from '../harness/node-tfjs.mjs';
 
-import { gatesOf } from '../frontend/src/js-cell.js';
-import { CharLstm, disposeState, tileState } from '../frontend/src/lstm.js';
-import { StatefulStepper } from '../frontend/src/steppers.js';
-
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values: args } = parseArgs({
   options: { steps: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } },
 });
 const STEPS = Number(args.steps);
 const REPEATS = Number(args.repeats);
-
-async function loadShippedModel() {
-  const dir = path.join(root, 'models', 'nietzsche');
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json')));
-  const shards = json.weightsManifest.flatMap((group) => group.paths.map((p) => fs.readFileSync(path.join(dir, p))));
-  const data = Buffer.concat(shards);
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length),
-  }));
-}
 
 // Median microseconds per call of fn over STEPS calls, REPEATS times.
 function microseconds(fn) {
@@ -48,11 +30,14 @@ function microseconds(fn) {
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }
 
-// One stateful step as the page takes it: logits read back, then the LSTM advanced.
-function stepper(lstm, lanes) {
-  const zero = lstm.zeroState(1);
-  const stepper = new StatefulStepper(lstm, tileState(zero, lanes));
-  disposeState(zero);
+// A state as a step has it, from a few characters of input.
+function warmState(step, lanes) {
+  return step.run(Array.from({ length: lanes }, (_, lane) => [lane + 3, lane + 9, lane + 1]));
+}
+
+// One stateful step as the page takes it: the probabilities read back, then the LSTM advanced.
+function wholeStep(step, lanes) {
+  const stepper = new ReadBackStepper(step, warmState(step, lanes));
   const ids = Array.from({ length: lanes }, (_, lane) => lane + 3);
   return () => {
     stepper.next();
@@ -60,34 +45,44 @@ function stepper(lstm, lanes) {
   };
 }
 
-setWasmPaths(path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
-console.log('| backend | lanes | whole step (µs) | gates alone (µs) | share of the step | ' +
-  '4-lane / 1-lane: step | 4-lane / 1-lane: gates |');
-console.log('|---|---|---|---|---|---|---|');
-for (const backend of ['wasm', 'cpu']) {
-  await tf.setBackend(backend);
-  const lstm = new CharLstm(await loadShippedModel());
-  const layer = lstm.layers[0];
-  const rows = {};
-  for (const lanes of [1, 4]) {
-    // Rows as a step has them: h, then a one-hot character.
-    const { depth } = layer.stacked;
-    const side = new Float32Array(lanes * depth);
-    for (let lane = 0; lane < lanes; lane++) {
-      for (let k = 0; k < layer.units; k++) side[lane * depth + k] = Math.random() - 0.5;
-      side[lane * depth + layer.units + lane + 3] = 1;
-    }
-    rows[lanes] = {
-      step: microseconds(stepper(lstm, lanes)),
-      gates: microseconds(() => gatesOf(side, lanes, layer.stacked, () => {})),
-    };
+// The first layer's gate inputs as a step has them: h, then a one-hot character, per lane.
+function gateInputs(step, lanes) {
+  const units = step.units[0];
+  const depth = units + step.vocabSize;
+  const inputs = new Float32Array(lanes * depth);
+  for (let lane = 0; lane < lanes; lane++) {
+    for (let k = 0; k < units; k++) inputs[lane * depth + k] = Math.random() - 0.5;
+    inputs[lane * depth + units + lane + 3] = 1;
   }
+  return inputs;
+}
+
+console.log('| backend | lanes | whole step (µs) | gates alone (µs) | output layer alone (µs) | gates + output, share of the step | ' +
+  '4-lane / 1-lane: step | 4-lane / 1-lane: gates |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const backend of ['wasm', 'cpu']) {
+  await useBackend(backend);
+  const { model } = await loadBundleFolder();
+  const { step } = chooseStep(model);
+  const times = {};
   for (const lanes of [1, 4]) {
-    const { step, gates } = rows[lanes];
+    const inputs = gateInputs(step, lanes);
+    const state = warmState(step, lanes);
+    times[lanes] = {
+      step: microseconds(wholeStep(step, lanes)),
+      gates: microseconds(() => step.gates(0, inputs, lanes, () => {})),
+      output: microseconds(() => step.readLogits(state)),
+    };
+    step.disposeState(state);
+  }
+  step.dispose();
+  model.dispose();
+  for (const lanes of [1, 4]) {
+    const { step: whole, gates, output } = times[lanes];
     const ratios = lanes === 4
-      ? `${(step / rows[1].step).toFixed(2)} | ${(gates / rows[1].gates).toFixed(2)}`
+      ? `${(whole / times[1].step).toFixed(2)} | ${(gates / times[1].gates).toFixed(2)}`
       : ' | ';
-    console.log(`| ${backend} | ${lanes} | ${step.toFixed(0)} | ${gates.toFixed(0)} | ` +
-      `${Math.round((100 * gates) / step)} % | ${ratios} |`);
+    console.log(`| ${backend} | ${lanes} | ${whole.toFixed(0)} | ${gates.toFixed(0)} | ${output.toFixed(0)} | ` +
+      `${Math.round((100 * (gates + output)) / whole)} % | ${ratios} |`);
   }
 }

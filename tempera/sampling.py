@@ -11,7 +11,8 @@ from .errors import TemperaError
 
 MAX_RNG_SEED = 2**32 - 1
 # The course notebook's temperatures: the default lanes of `tempera sample`, of training's
-# samples and of the page (frontend/src/url-state.js holds the same list; a test compares them).
+# samples and of the page (frontend/src/run-options.js holds the same list, and
+# tests/test_js_contract.py compares them).
 NOTEBOOK_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
 
 

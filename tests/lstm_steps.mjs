@@ -1,24 +1,23 @@
-// Runs the page's CharLstm under Node: each backend's fused step against the generic step of
-// small ops, on random LSTM weights. Prints the largest differences as JSON.
-//     node tests/lstm_steps.mjs
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
+// Runs the page's LSTM steps under Node: each backend's own step against the generic step of
+// small ops, on the cases tests/test_js_lstm.py sends as JSON on stdin, one result per case:
+//   {backend, layers, recurrentActivation}  random weights, 16 units ('mixed': sigmoid, then
+//                                           hardSigmoid)
+//   {backend, model: 'shipped'}             the shipped bundle, read as the page reads it
+// Prints [{case, step, difference, scale, leaked, keptAfterDispose}] as JSON.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-import { CharLstm, disposeState, tileState } from '../frontend/src/lstm.js';
+import { chooseStep } from '../frontend/src/steps/index.js';
+import { loadBundleFolder, readInput, useBackend } from '../harness/node-tfjs.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const VOCAB = 23;
 const STEPS = 40;
+const LANES = 4;
 
-// recurrentActivation: one name for every layer, or 'mixed' (sigmoid, then hardSigmoid).
-function model(layers, units, recurrentActivation) {
+function randomModel({ layers, recurrentActivation }) {
   const m = tf.sequential();
   for (let i = 0; i < layers; i++) {
     m.add(tf.layers.lstm({
-      units,
+      units: 16,
       recurrentActivation: recurrentActivation === 'mixed' ? ['sigmoid', 'hardSigmoid'][i] : recurrentActivation,
       returnSequences: i < layers - 1, inputShape: i === 0 ? [null, VOCAB] : undefined,
       kernelInitializer: tf.initializers.randomNormal({ stddev: 0.5, seed: 10 + i }),
@@ -30,46 +29,50 @@ function model(layers, units, recurrentActivation) {
   return m;
 }
 
-// Logits of every step when `lanes` lanes read their own id sequences from a shared start.
-function logitsOf(lstm, rows) {
-  const zero = lstm.zeroState(1);
-  let state = tileState(zero, rows.length);
-  disposeState(zero);
+// The logits of every step when each lane reads its own ids from a shared zero start.
+async function logitsOf(step, idsPerLane) {
+  const zero = step.zeroState(1);
+  let state = step.tile(zero, idsPerLane.length);
+  step.disposeState(zero);
   const out = [];
-  for (let t = 0; t < rows[0].length; t++) {
-    const next = lstm.advance(rows.map((row) => row[t]), state);
-    disposeState(state);
+  for (let t = 0; t < idsPerLane[0].length; t++) {
+    const next = step.advance(state, idsPerLane.map((ids) => ids[t]));
+    step.disposeState(state);
     state = next;
-    const logits = lstm.logits(state);
-    out.push(...logits.dataSync());
-    logits.dispose();
+    out.push(...(await step.readLogits(state)));
   }
-  disposeState(state);
+  step.disposeState(state);
   return out;
 }
 
-setWasmPaths(path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
-const rows = Array.from({ length: 4 }, (_, lane) => Array.from({ length: STEPS }, (_, t) => (lane * 7 + t * 5) % VOCAB));
+// The logits from the step chosen with `options`, and the tensors it left behind while
+// running and once disposed.
+async function run(model, options, idsPerLane) {
+  const modelTensors = tf.memory().numTensors;
+  const { step } = chooseStep(model, options);
+  const before = tf.memory().numTensors;
+  const logits = await logitsOf(step, idsPerLane);
+  const leaked = tf.memory().numTensors - before;
+  step.dispose();
+  return { name: step.name, logits, leaked, keptAfterDispose: tf.memory().numTensors - modelTensors };
+}
+
 const results = [];
-for (const backend of ['cpu', 'wasm']) {
-  await tf.setBackend(backend);
-  for (const [layers, recurrentActivation] of [[1, 'sigmoid'], [2, 'sigmoid'], [2, 'hardSigmoid'], [2, 'mixed']]) {
-    const layersModel = model(layers, 16, recurrentActivation);
-    const modelTensors = tf.memory().numTensors;
-    const lstm = new CharLstm(layersModel);
-    const tensorsBefore = tf.memory().numTensors;
-    const fused = logitsOf(lstm, rows);
-    const fusedCells = lstm.layers.map((layer) => layer.fusedCell);
-    lstm.layers.forEach((layer) => { layer.fusedCell = null; });
-    lstm.inJavaScript = false;
-    const generic = logitsOf(lstm, rows);
-    const difference = Math.max(...fused.map((value, i) => Math.abs(value - generic[i])));
-    const scale = Math.max(...generic.map(Math.abs));
-    const leaked = tf.memory().numTensors - tensorsBefore;
-    lstm.dispose();
-    const keptAfterDispose = tf.memory().numTensors - modelTensors;
-    layersModel.dispose();
-    results.push({ backend, layers, recurrentActivation, fusedCells, difference, scale, leaked, keptAfterDispose });
-  }
+for (const testCase of await readInput()) {
+  await useBackend(testCase.backend);
+  const model = testCase.model === 'shipped' ? (await loadBundleFolder()).model : randomModel(testCase);
+  const vocab = model.outputs[0].shape.at(-1);
+  const idsPerLane = Array.from({ length: LANES }, (_, lane) => Array.from({ length: STEPS }, (_, t) => (lane * 7 + t * 5) % vocab));
+  const own = await run(model, {}, idsPerLane);
+  const generic = await run(model, { step: 'generic' }, idsPerLane);
+  model.dispose();
+  results.push({
+    case: testCase,
+    step: own.name,
+    difference: Math.max(...own.logits.map((value, i) => Math.abs(value - generic.logits[i]))),
+    scale: Math.max(...generic.logits.map(Math.abs)),
+    leaked: Math.max(own.leaked, generic.leaked),
+    keptAfterDispose: Math.max(own.keptAfterDispose, generic.keptAfterDispose),
+  });
 }
 console.log(JSON.stringify(results));

@@ -1,4 +1,4 @@
-"""The page's sampling.js and vocab.js against the Python contract, run under Node."""
+"""The page's sampling.js, vocab.js and run-options.js against the Python contract, under Node."""
 
 import json
 import os
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from tempera.generate import MAX_LENGTH, MODES, PRIME_CHARS, length_note, prime_note
 from tempera.rng import Mulberry32, lane_seed
-from tempera.sampling import draw
+from tempera.sampling import MAX_RNG_SEED, NOTEBOOK_TEMPERATURES, draw
 from tempera.vocab import Vocabulary
 
 NODE = shutil.which("node")
@@ -21,6 +22,7 @@ SRC = os.path.join(ROOT, "frontend", "src")
 def run_node(script: str, payload) -> object:
     code = (f"import * as sampling from {json.dumps('file://' + SRC + '/sampling.js')};\n"
             f"import * as vocab from {json.dumps('file://' + SRC + '/vocab.js')};\n"
+            f"import * as runOptions from {json.dumps('file://' + SRC + '/run-options.js')};\n"
             "import { readFileSync } from 'node:fs';\n"
             "const input = JSON.parse(readFileSync(0, 'utf8'));\n" + script)
     result = subprocess.run([NODE, "--input-type=module", "-e", code], input=json.dumps(payload),
@@ -80,3 +82,24 @@ def test_bad_temperatures_are_errors_in_js_too(bad):
               console.log(JSON.stringify('accepted')); }
         catch (e) { console.log(JSON.stringify(e.message)); }""", bad)
     assert got != "accepted" and "temperature must be" in got
+
+
+def test_the_run_constants_are_the_python_ones():
+    got = run_node("""console.log(JSON.stringify({
+        modes: runOptions.MODES, temperatures: runOptions.NOTEBOOK_TEMPERATURES,
+        maxLength: runOptions.MAX_LENGTH, primeChars: runOptions.PRIME_CHARS,
+        maxRngSeed: sampling.MAX_RNG_SEED }));""", None)
+    assert got == {"modes": list(MODES), "temperatures": list(NOTEBOOK_TEMPERATURES),
+                   "maxLength": MAX_LENGTH, "primeChars": PRIME_CHARS, "maxRngSeed": MAX_RNG_SEED}
+
+
+def test_length_and_prime_notes_are_worded_as_in_python():
+    lengths = [0, 400, MAX_LENGTH, MAX_LENGTH + 1, 1_000_000_000, 123_456_789_012]
+    seeds = [(n, mode) for n in (1, PRIME_CHARS, PRIME_CHARS + 1, 100_000, 12_345_678) for mode in MODES]
+    got = run_node("""console.log(JSON.stringify({
+        lengths: input.lengths.map(runOptions.lengthNote),
+        seeds: input.seeds.map(([n, mode]) => runOptions.primeNote(n, mode)) }));""",
+                   {"lengths": lengths, "seeds": seeds})
+    assert got["lengths"] == [length_note(n) for n in lengths]
+    assert got["seeds"] == [prime_note(n, mode) for n, mode in seeds]
+    assert sum(map(bool, got["lengths"] + got["seeds"])) == 6  # the notes are said, not only ''

@@ -56,3 +56,14 @@ export async function chooseBackend(requested) {
   }
   throw new Error('no TensorFlow.js backend could start');
 }
+
+// Calls lost(error) if the WebGL backend's context is lost (the GPU was reset or is busy);
+// the other backends cannot be lost.
+export function onBackendLost(lost) {
+  const canvas = tf.backend()?.gpgpu?.gl?.canvas;
+  if (!canvas) return;
+  canvas.addEventListener('webglcontextlost', () => {
+    lost(new Error('The WebGL context was lost (the GPU was reset or is busy). ' +
+      'Reload the page, or add ?backend=wasm to the address.'));
+  });
+}

@@ -6,10 +6,10 @@ import { Vocabulary } from './vocab.js';
 
 export { BundleError, FORMAT_VERSION } from './bundle-checks.js';
 
-async function fetchJson(url, name) {
+async function fetchJson(fetchFile, url, name) {
   let response;
   try {
-    response = await fetch(url);
+    response = await fetchFile(url);
   } catch (error) {
     throw new BundleError(`${name} could not be fetched (${error.message})`);
   }
@@ -22,10 +22,10 @@ async function fetchJson(url, name) {
   }
 }
 
-async function fetchShard(baseUrl, path) {
+async function fetchShard(fetchFile, baseUrl, path) {
   let response;
   try {
-    response = await fetch(baseUrl + encodeURIComponent(path));
+    response = await fetchFile(baseUrl + encodeURIComponent(path));
   } catch (error) {
     throw new BundleError(`weight shard ${path} could not be fetched (${error.message})`);
   }
@@ -45,12 +45,12 @@ function concatenate(parts) {
 
 // Every shard must be exactly as long as the manifest says, and every weight finite; tfjs
 // alone would read garbage. The manifest's types are checked (checkModelJson) before this.
-async function checkedWeights(baseUrl, manifest) {
+async function checkedWeights(fetchFile, baseUrl, manifest) {
   const specs = [];
   const buffers = [];
   for (const group of manifest) {
     const parts = [];
-    for (const path of group.paths) parts.push(await fetchShard(baseUrl, path));
+    for (const path of group.paths) parts.push(await fetchShard(fetchFile, baseUrl, path));
     const expected = group.weights.reduce((sum, w) => sum + 4 * elementCount(w.shape), 0);
     const joined = concatenate(parts);
     if (joined.length !== expected) {
@@ -66,13 +66,14 @@ async function checkedWeights(baseUrl, manifest) {
   return { specs, data: concatenate(buffers).buffer };
 }
 
-// baseUrl ends with '/'; returns {meta, vocab, model (tf.LayersModel)}.
-export async function loadBundle(baseUrl) {
-  const meta = await fetchJson(baseUrl + 'tempera.json', 'tempera.json');
+// baseUrl ends with '/'; returns {meta, vocab, model (tf.LayersModel)}. fetchFile is fetch, or
+// what answers like it elsewhere (harness/node-tfjs.mjs reads the files from disk under Node).
+export async function loadBundle(baseUrl, fetchFile = (url) => fetch(url)) {
+  const meta = await fetchJson(fetchFile, baseUrl + 'tempera.json', 'tempera.json');
   checkMeta(meta);
-  const modelJson = await fetchJson(baseUrl + 'model.json', 'model.json');
+  const modelJson = await fetchJson(fetchFile, baseUrl + 'model.json', 'model.json');
   checkModelJson(modelJson);
-  const { specs, data } = await checkedWeights(baseUrl, modelJson.weightsManifest);
+  const { specs, data } = await checkedWeights(fetchFile, baseUrl, modelJson.weightsManifest);
   let model;
   try {
     model = await tf.loadLayersModel(

@@ -1,21 +1,12 @@
 // Where each step's probabilities come from. The generator asks next() for the probabilities
-// of every lane ([lanes × size], read back), draws in float64, and tells accept(ids) what it drew.
+// of every lane ([lanes × size], float64), draws, and tells accept(ids) what it drew. The
+// LSTM step (steps/) does the arithmetic; a stepper decides when values come back from it.
 import * as tf from '@tensorflow/tfjs';
 
-import { peekValues } from './js-cell.js';
-import { disposeState } from './lstm.js';
-import { proposeFromLogits } from './webgl-kernels.js';
+import { proposeFromLogits } from './steps/webgl-programs.js';
 
-async function readBack(tensor) {
-  try {
-    return await tensor.data();
-  } finally {
-    tensor.dispose();
-  }
-}
-
-// Softmax of each row of logits, in float64.
-function softmaxRows(logits, size) {
+// Softmax of each lane's logits, in float64 as the contract asks.
+export function softmaxRows(logits, size) {
   const p = new Float64Array(logits.length);
   for (let at = 0; at < logits.length; at += size) {
     let top = -Infinity;
@@ -27,42 +18,45 @@ function softmaxRows(logits, size) {
   return p;
 }
 
-// Stateful mode, one read-back per step: for WASM and the CPU, where reading back is a copy
-// that never waits for a GPU, so it is done synchronously. The softmax is taken here, in
-// float64, from the read-back logits.
-export class StatefulStepper {
-  constructor(lstm, state) {
-    this.lstm = lstm;
+// The probabilities after `state`: at once where the step reads its logits synchronously
+// (WASM, CPU), else a promise.
+export function probabilitiesAfter(step, state) {
+  const logits = step.readLogits(state);
+  if (logits instanceof Promise) return logits.then((values) => softmaxRows(values, step.vocabSize));
+  return softmaxRows(logits, step.vocabSize);
+}
+
+// Stateful mode, reading the logits back every step: where reading back is a memory copy
+// (WASM, CPU), and the default anywhere else.
+export class ReadBackStepper {
+  constructor(step, state) {
+    this.step = step;
     this.state = state;
   }
 
   next() {
-    const logits = this.lstm.logits(this.state);
-    try {
-      return softmaxRows(peekValues(logits), this.lstm.vocabSize);
-    } finally {
-      logits.dispose();
-    }
+    return probabilitiesAfter(this.step, this.state);
   }
 
   accept(ids) {
-    const next = this.lstm.advance(ids, this.state);
-    disposeState(this.state);
+    const next = this.step.advance(this.state, ids);
+    this.step.disposeState(this.state);
     this.state = next;
   }
 
   dispose() {
-    disposeState(this.state);
+    this.step.disposeState(this.state);
   }
 }
 
-// Stateful mode on WebGL, where each read-back stalls the GPU pipeline: the device draws
-// `depth` steps ahead on its own and one read-back brings all their logits. The generator
-// redraws each step in float64; where it disagrees with the device's float32 draw, the rest
-// of the block is dropped and the step redone, so the text is the contract's either way.
+// Stateful mode, drawing ahead on the device (WebGL), where each read-back stalls the GPU
+// pipeline: the device draws `depth` steps ahead on its own and one read-back brings all
+// their logits. The generator redraws each step in float64; where it disagrees with the
+// device's float32 draw, the rest of the block is dropped and the step redone, so the text is
+// the contract's either way. Needs a step whose state is on the device (TensorStateStep).
 export class LookaheadStepper {
-  constructor(lstm, state, { depth, temperatures, uniforms }) {
-    this.lstm = lstm;
+  constructor(step, state, { depth, temperatures, uniforms }) {
+    this.step = step;
     this.state = state;
     this.depth = depth;
     this.inverseTemperatures = temperatures.map((t) => (t === 0 ? -1 : 1 / t)); // -1: greedy
@@ -76,16 +70,16 @@ export class LookaheadStepper {
   }
 
   async runAhead(count) {
-    const rows = this.uniforms.peek(count);
+    const uniformsAhead = this.uniforms.peek(count); // one array per step, a uniform per lane
     const lanes = this.inverseTemperatures.length;
     const steps = [];
     let state = this.state;
     for (let i = 0; i < count; i++) {
-      const logits = this.lstm.logits(state);
-      const settings = tf.tensor2d(this.inverseTemperatures.flatMap((t, lane) => [t, rows[i][lane]]), [lanes, 2]);
+      const logits = this.step.logitsTensor(state);
+      const settings = tf.tensor2d(this.inverseTemperatures.flatMap((t, lane) => [t, uniformsAhead[i][lane]]), [lanes, 2]);
       const proposed = proposeFromLogits(logits, settings);
       settings.dispose();
-      state = this.lstm.advance(proposed, state);
+      state = this.step.advance(state, proposed);
       steps.push({ logits, proposed, state });
     }
     const packed = tf.tidy(() => tf.concat(steps.flatMap((s) => [
@@ -96,12 +90,14 @@ export class LookaheadStepper {
     });
     let values;
     try {
-      values = await readBack(packed);
+      values = await packed.data();
     } catch (error) {
-      steps.forEach((s) => disposeState(s.state));
+      steps.forEach((s) => this.step.disposeState(s.state));
       throw error;
+    } finally {
+      packed.dispose();
     }
-    const size = this.lstm.vocabSize;
+    const size = this.step.vocabSize;
     const width = lanes * size + lanes;
     this.block = steps.map((s, i) => ({
       probabilities: softmaxRows(values.subarray(i * width, i * width + lanes * size), size),
@@ -109,46 +105,47 @@ export class LookaheadStepper {
       state: s.state,
     }));
   }
+
   accept(ids) {
     const [step, ...rest] = this.block;
     if (ids.every((id, lane) => id === step.proposed[lane])) {
-      disposeState(this.state);
+      this.step.disposeState(this.state);
       this.state = step.state;
       this.block = rest;
       return;
     }
-    this.block.forEach((s) => disposeState(s.state));
+    this.block.forEach((s) => this.step.disposeState(s.state));
     this.block = [];
-    const next = this.lstm.advance(ids, this.state);
-    disposeState(this.state);
+    const next = this.step.advance(this.state, ids);
+    this.step.disposeState(this.state);
     this.state = next;
   }
 
   dispose() {
-    this.block.forEach((s) => disposeState(s.state));
+    this.block.forEach((s) => this.step.disposeState(s.state));
     this.block = [];
-    disposeState(this.state);
+    this.step.disposeState(this.state);
   }
 }
 
 // Window mode, the notebook's way: every step reruns the last `maxlen` ids from a zero state.
 export class WindowStepper {
-  constructor(lstm, history, maxlen) {
-    this.lstm = lstm;
+  constructor(step, history, maxlen) {
+    this.step = step;
     this.history = history; // one array of ids per lane
     this.maxlen = maxlen;
   }
 
   next() {
-    const state = this.lstm.run(this.history);
-    const probabilities = this.lstm.probabilities(state);
-    disposeState(state);
-    return readBack(probabilities);
+    const state = this.step.run(this.history);
+    const probabilities = probabilitiesAfter(this.step, state);
+    this.step.disposeState(state);
+    return probabilities;
   }
 
   accept(ids) {
     const keep = this.maxlen - 1;
-    this.history = this.history.map((row, lane) => [...row.slice(Math.max(0, row.length - keep)), ids[lane]]);
+    this.history = this.history.map((laneIds, lane) => [...laneIds.slice(Math.max(0, laneIds.length - keep)), ids[lane]]);
   }
 
   dispose() {}

@@ -2,15 +2,17 @@
 // A value the page cannot use is replaced by the default, with a note that quotes what the URL
 // held and says what the page uses instead.
 import { BACKENDS } from './backend.js';
-import { MAX_LANES, MODES } from './generator.js';
+import { MAX_LANES, MODES, NOTEBOOK_TEMPERATURES } from './run-options.js';
 import { MAX_RNG_SEED } from './sampling.js';
 import { quote } from './url-guard.js';
 
+// What the page shows when the address says nothing: its own seed and length, the contract's
+// temperatures and mode.
 export const DEFAULTS = {
   seed: 'the meaning of life is',
-  temperatures: [0.2, 0.5, 1.0, 1.2],
+  temperatures: NOTEBOOK_TEMPERATURES,
   length: 400,
-  mode: 'stateful',
+  mode: MODES[0],
 };
 
 // Number() as the page's number inputs would take it; null for '' and text that is no number.

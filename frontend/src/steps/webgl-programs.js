@@ -1,5 +1,6 @@
-// Two WebGL programs that each replace a dozen small ops: on a GPU every op is a draw call
-// with a fixed cost, which for an LSTM(256) step dwarfs the arithmetic.
+// Two WebGL programs that each replace a dozen small ops, the LSTM cell (steps/webgl.js) and the
+// look-ahead's draw (steppers.js): on a GPU every op is a draw call with a fixed cost, which for
+// an LSTM(256) step dwarfs the arithmetic.
 import * as tf from '@tensorflow/tfjs';
 
 const GLSL_ACTIVATIONS = `
@@ -15,12 +16,12 @@ function run(program, inputs, dtype = 'float32') {
 
 // The LSTM cell from the gate pre-activations z ([batch, 4 × units], Keras order i, f, c, o)
 // and the previous cell state c ([batch, units]), with sigmoid gates and tanh. With `input`
-// ({rows, ids}), row ids[b] of rows is added to z's row b first, which saves a gather and an
-// add per step. Returns {h, c}.
+// ({table, ids}), row ids[b] of the table is added to z's row b first, which saves a gather and
+// an add per step. Returns {h, c}.
 export function lstmCell(z, c, input = null) {
   const [batch, units] = c.shape;
-  const names = input ? ['Z', 'C', 'Rows', 'Ids'] : ['Z', 'C'];
-  const gate = (k) => `getZ(b, j + ${k * units})` + (input ? ` + getRows(id, j + ${k * units})` : '');
+  const names = input ? ['Z', 'C', 'Table', 'Ids'] : ['Z', 'C'];
+  const gate = (k) => `getZ(b, j + ${k * units})` + (input ? ` + getTable(id, j + ${k * units})` : '');
   const cell = (body) => ({
     variableNames: names,
     outputShape: [batch, units],
@@ -33,7 +34,7 @@ export function lstmCell(z, c, input = null) {
         ${body}
       }`,
   });
-  const extra = input ? [input.rows, input.ids] : [];
+  const extra = input ? [input.table, input.ids] : [];
   const newC = run(cell(`
     float i = sigmoidOf(${gate(0)});
     float f = sigmoidOf(${gate(1)});

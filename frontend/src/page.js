@@ -1,0 +1,223 @@
+// The page controller: starts the page from its address, opens a model, and wires the views
+// (views/) to generation. What it shares with window.tempera is in the Session.
+import { chooseBackend, onBackendLost } from './backend.js';
+import { fetchCatalog, unavailableLine } from './catalog.js';
+import { openModel } from './loaded-model.js';
+import { checkLength, runNotes } from './run-options.js';
+import { checkRngSeed, checkTemperature, SamplingError } from './sampling.js';
+import { readUrl, writeUrl } from './url-state.js';
+import { ControlsView } from './views/controls.js';
+import { FactsView } from './views/facts.js';
+import { LanesView } from './views/lanes.js';
+import { MessagesView } from './views/messages.js';
+import { ModelPicker } from './views/model-picker.js';
+
+// The page could not start; `lines` say why, one problem each.
+class StartError extends Error {
+  constructor(lines) {
+    super(lines.join('; '));
+    this.lines = lines;
+  }
+}
+
+// An error's message for a line on the page; TensorFlow.js sometimes throws plain strings.
+function reasonOf(error) {
+  return error?.message || String(error);
+}
+
+// A number input holds '' when it is empty or what was typed is not a number.
+function filled(value, what) {
+  if (value.trim() === '') throw new SamplingError(`${what} is empty or not a number`);
+  return value;
+}
+
+export class Page {
+  constructor(session, doc = document) {
+    this.session = session;
+    this.controls = new ControlsView(doc);
+    this.lanes = new LanesView(doc);
+    this.messages = new MessagesView(doc);
+    this.models = new ModelPicker(doc);
+    this.facts = new FactsView(doc);
+    this.controlState = { ready: false, loading: false, running: false }; // what the controls allow
+    this.stopRequested = false; // by the Stop button, for the page's own run
+  }
+
+  // Resolves once the page works; rejects, with the reasons shown on the page, if it cannot.
+  async start(addressNotes) {
+    try {
+      await this.startFromAddress(addressNotes);
+    } catch (error) {
+      this.messages.showError(error.lines ?? error.message);
+      this.messages.setStatus('Not ready.');
+      throw error;
+    }
+  }
+
+  async startFromAddress(addressNotes) {
+    const { session, messages } = this;
+    const { state, notes } = readUrl();
+    this.controls.fill(state);
+    this.lanes.set(state.temperatures);
+    this.controls.onGenerate(() => this.runFromPage());
+    this.controls.onStop(() => {
+      this.stopRequested = true;
+    });
+    const backend = await chooseBackend(state.backend);
+    messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
+    session.backend = backend;
+    this.facts.showBackend(backend);
+    onBackendLost((error) => {
+      session.failure.abort(error);
+      messages.showError(error.message);
+      messages.setStatus('Stopped: the WebGL backend is gone.');
+    });
+    session.catalog = await fetchCatalog();
+    const requested = state.model === null ? null : session.catalog.find((entry) => entry.id === state.model) ?? null;
+    const loaded = await this.openFirstWorking(requested);
+    this.models.show(session.catalog, loaded?.entry.id);
+    const lines = this.startLines(state.model, requested, loaded);
+    if (!loaded) throw new StartError(lines);
+    messages.showError(lines);
+    this.useModel(loaded);
+    this.models.onChoose((id) => {
+      const entry = session.catalog.find((e) => e.id === id);
+      if (entry && entry !== session.model.entry) this.switchModel(entry);
+    });
+    this.setControls({ ready: true });
+    messages.setStatus(`Ready: ${backend.name} backend (${backend.reason}). Type a seed and press Generate.`);
+  }
+
+  setControls(change) {
+    Object.assign(this.controlState, change);
+    this.controls.enable(this.controlState);
+    this.lanes.enable(this.controlState);
+    this.models.enable(this.controlState);
+  }
+
+  useModel(loaded) {
+    this.session.useModel(loaded);
+    this.facts.showModel(loaded);
+  }
+
+  // The entry's model; a bundle that fails is marked unavailable with its error.
+  async open(entry) {
+    this.messages.setStatus(`Loading model ${entry.name}…`);
+    try {
+      return await openModel(entry);
+    } catch (error) {
+      entry.unavailable = reasonOf(error);
+      throw error;
+    }
+  }
+
+  // The requested bundle if it loads, else the first that does, in the list's order; null if none.
+  async openFirstWorking(requested) {
+    const catalog = this.session.catalog;
+    for (const entry of [requested, ...catalog.filter((e) => e !== requested)]) {
+      if (!entry || entry.unavailable) continue;
+      try {
+        return await this.open(entry);
+      } catch {
+        // marked unavailable; try the next
+      }
+    }
+    return null;
+  }
+
+  // What the page says about the bundles once it has started on `loaded` (null: on none).
+  startLines(requestedId, requested, loaded) {
+    const lines = this.session.catalog.filter((entry) => entry.unavailable).map(unavailableLine);
+    if (!loaded) return [...lines, 'no model bundle could be loaded'];
+    if (requestedId !== null && !requested) {
+      lines.unshift(`model "${requestedId}" is not available; showing ${loaded.entry.name}`);
+    } else if (lines.length) {
+      lines.push(`showing ${loaded.entry.name}`);
+    }
+    return lines;
+  }
+
+  async switchModel(entry) {
+    const { session, messages } = this;
+    const previous = session.model;
+    this.setControls({ loading: true });
+    try {
+      this.useModel(await this.open(entry));
+      messages.showError('');
+      messages.setStatus(`Model ${entry.name} ready.`);
+    } catch {
+      messages.showError([unavailableLine(entry), `still using ${previous.entry.name}`]);
+      messages.setStatus(`Model ${previous.entry.name} ready.`);
+    } finally {
+      this.models.show(session.catalog, session.model.entry.id);
+      this.setControls({ loading: false });
+    }
+  }
+
+  // The run the form describes, checked: {seed, temperatures, length, rngSeed, mode}.
+  readForm() {
+    const typed = this.controls.values();
+    const temperatures = this.lanes.temperatures().map((value, lane) => {
+      try {
+        return checkTemperature(filled(value, 'the temperature'));
+      } catch (error) {
+        throw new SamplingError(`lane ${lane + 1}: ${error.message}`);
+      }
+    });
+    return {
+      seed: typed.seed,
+      temperatures,
+      length: checkLength(filled(typed.length, 'the length')),
+      rngSeed: checkRngSeed(filled(typed.rngSeed, 'the RNG seed')),
+      mode: typed.mode,
+    };
+  }
+
+  async runFromPage() {
+    const { session, messages } = this;
+    const loaded = session.model;
+    if (this.controlState.running || !loaded) return;
+    messages.showError('');
+    let run;
+    let encoding;
+    try {
+      run = this.readForm();
+      encoding = loaded.vocab.encodeSeed(run.seed);
+    } catch (error) {
+      messages.showError(error.message);
+      return;
+    }
+    messages.showRunNotes(runNotes(encoding, run.mode, run.length));
+    messages.showUrlNotes([]); // the address now holds this run
+    writeUrl({ ...run, model: loaded.entry.id });
+    const writer = this.lanes.writer(encoding.text);
+    this.stopRequested = false;
+    this.setControls({ running: true });
+    messages.setStatus('Generating…');
+    const started = performance.now();
+    let steps = 0;
+    try {
+      await loaded.use(({ generator }) => generator.generate(
+        { seedIds: encoding.ids, temperatures: run.temperatures, length: run.length, rngSeed: run.rngSeed, mode: run.mode },
+        {
+          onChars: (chars) => {
+            steps += 1;
+            writer.push(chars);
+          },
+          shouldStop: () => this.stopRequested,
+          signal: session.failure.signal,
+        },
+      ));
+      writer.flush();
+      const seconds = (performance.now() - started) / 1000;
+      messages.setStatus(`${this.stopRequested ? 'Stopped after' : 'Done:'} ${steps} characters per lane in ` +
+        `${seconds.toFixed(1)} s (${Math.round(steps / Math.max(seconds, 1e-3))} steps/s, ${session.backend.name}).`);
+    } catch (error) {
+      writer.flush();
+      messages.showError(error.message);
+      messages.setStatus('Generation failed.');
+    } finally {
+      this.setControls({ running: false });
+    }
+  }
+}
