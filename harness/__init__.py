@@ -52,18 +52,32 @@ def wait_for_http(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def serving(models_dir: str | None = None, quiet: bool = False):
-    """`tempera serve` on a free loopback port (the shipped models by default); yields its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "tempera", "serve", "--port", str(port)]
-    if models_dir:
-        command += ["--models", models_dir]
+def _running(command: list, url: str, ready_path: str, quiet: bool):
     output = subprocess.DEVNULL if quiet else None
     process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for_http(url + "api/models")
+        wait_for_http(url + ready_path)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def serving(models_dir: str | None = None, quiet: bool = False, static: str | None = None):
+    """`tempera serve` on a free loopback port (the shipped models by default, the built page
+    or `static`); a context manager that yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "tempera", "serve", "--port", str(port)]
+    if models_dir:
+        command += ["--models", str(models_dir)]
+    if static:
+        command += ["--static", str(static)]
+    return _running(command, f"http://127.0.0.1:{port}/", "api/models", quiet)
+
+
+def serving_static(folder: str, quiet: bool = True):
+    """A plain static file server over `folder`, as a `build-site` folder is published."""
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+               "--directory", str(folder)]
+    return _running(command, f"http://127.0.0.1:{port}/", "", quiet)

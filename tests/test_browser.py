@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import (ARTIFACTS, CLICK_DELAYS, HEAP_PROBE, RARE_CHARS, ROOT, free_port,
-                      open_page, wait_for_http)
+from conftest import ARTIFACTS, CLICK_DELAYS, HEAP_PROBE, RARE_CHARS, ROOT, open_page
+from harness import serving_static
 from tempera.bundle import load_bundle
 from tempera.generate import Generator
 from tempera.rng import Mulberry32, lane_seed
@@ -248,14 +248,8 @@ def test_the_static_site_works_under_a_sub_path(browser, models_dir, tmp_path):
                              "--model", os.path.join(models_dir, "nietzsche")],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                               "127.0.0.1", "--directory", str(tmp_path / "www")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/some/sub/path/"
-        wait_for_http(url)
-        page = open_page(browser, url + "?backend=wasm")
+    with serving_static(tmp_path / "www") as root_url:
+        page = open_page(browser, root_url + "some/sub/path/?backend=wasm")
         assert page.text_content("[data-testid=error]") == ""
         got = page.evaluate("(o) => window.tempera.generate(o)", {
             "seedText": "the free spirit", "temperatures": [0.5, 1.0], "length": 100,
@@ -265,9 +259,6 @@ def test_the_static_site_works_under_a_sub_path(browser, models_dir, tmp_path):
                                       [0.5, 1.0], 100, 3)
         assert [l["text"] for l in got["lanes"]] == [l.text for l in expected]
         page.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

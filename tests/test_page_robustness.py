@@ -5,7 +5,6 @@ Every test serves a models folder built here from copies of the shipped bundle w
 server), and drives Debian's Chromium through Playwright.
 """
 
-import contextlib
 import json
 import math
 import os
@@ -20,7 +19,9 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, SHIPPED_BUNDLE, free_port, open_page, wait_for_http
+import harness
+from conftest import ROOT, SHIPPED_BUNDLE, open_page
+from harness import serving_static
 
 pytestmark = [pytest.mark.browser]
 PAGE_DIST = os.path.join(ROOT, "frontend", "dist")
@@ -100,36 +101,9 @@ def _copy_bundle(models, name, damage=None):
     return folder
 
 
-@contextlib.contextmanager
 def serving(models, static=None):
-    """`tempera serve` for real, on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tempera", "serve", "--models", str(models), "--port", str(port),
-         "--static", static or PAGE_DIST],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_http(url + "api/models")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def serving_static(folder):
-    """A plain static file server (the way `tempera build-site` output is published)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_http(url)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """`tempera serve` for real, on a free loopback port, with the page built here."""
+    return harness.serving(models, quiet=True, static=static or PAGE_DIST)
 
 
 def write_index(models, entries=None):
