@@ -71,6 +71,11 @@ def length_note(length: int) -> str:
     return f"length {length:,} is over the limit: capped at {MAX_LENGTH:,} characters"
 
 
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise TemperaError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
 def prime_note(seed_chars: int, mode: str) -> str:
     """What to tell the user when stateful priming reads only the seed's end ("" otherwise)."""
     if mode != "stateful" or seed_chars <= PRIME_CHARS:
@@ -97,8 +102,7 @@ class Generator:
                  mode: str = "stateful", records: bool = True) -> list:
         """The lanes' texts; with `records`, each character's p, rank, entropy and u too
         (which costs a few numpy calls per character and lane)."""
-        if mode not in MODES:
-            raise TemperaError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        check_mode(mode)
         temperatures = [check_temperature(t) for t in temperatures]
         if not temperatures:
             raise TemperaError("give at least one temperature")
@@ -124,10 +128,10 @@ class Generator:
             uniforms = [rng.uniform() for rng in rngs]
             chosen = np.array([draw(probabilities[lane], temperatures[lane], uniforms[lane])
                                for lane in range(lanes)])
-            for lane in range(lanes if records else 0):
-                p = probabilities[lane]
-                steps[lane].record(step, p, chosen[lane], lane_distribution(p, temperatures[lane]),
-                                   uniforms[lane])
+            if records:
+                for lane, p in enumerate(probabilities):
+                    steps[lane].record(step, p, chosen[lane],
+                                       lane_distribution(p, temperatures[lane]), uniforms[lane])
             generated[:, step] = chosen
             if step + 1 == length:
                 break
@@ -146,8 +150,7 @@ class Generator:
         Stateful: one pass over the whole text. Window: each distribution from the last
         `maxlen` characters before it, from a zero state, all positions in one batch.
         """
-        if mode not in MODES:
-            raise TemperaError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        check_mode(mode)
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size < 2:
             raise TemperaError("a text to score needs at least two characters the model knows: "
@@ -167,10 +170,11 @@ class Generator:
             return
         for start in range(1, ids.size, WINDOW_BATCH):
             ends = np.arange(start, min(start + WINDOW_BATCH, ids.size))
-            width = min(self.maxlen, int(ends[-1]))
+            lengths = np.minimum(ends, self.maxlen)
             # Left-padded windows would feed padding: group positions by their window length.
-            for length in np.unique(np.minimum(ends, width)):
-                group = ends[np.minimum(ends, width) == length]
+            # Lengths never fall as positions rise, so the groups come out in text order.
+            for length in np.unique(lengths):
+                group = ends[lengths == length]
                 windows = ids[group[:, None] - length + np.arange(length)[None, :]]
                 probabilities, _ = self.model.run(windows)
                 yield from probabilities
