@@ -1,29 +1,60 @@
 // window.tempera, for scripts and tests: the page's generator without its lanes.
 //   ready                          settles when the page has started (or could not)
-//   generate({seedText, temperatures, length, rngSeed, mode}) -> {lanes, backend, seedText, seedReport, notes}
+//   generate({seedText, temperatures, length, rngSeed, mode, records})
+//       -> {lanes: [{temperature, text, steps, stats}], backend, seedText, seedReport, notes}
+//       steps and stats as `tempera sample --json` (left out with records: false)
+//   score(text, mode)              what `tempera score --json` prints
 //   probabilities(text, mode)      the next character's probabilities, in vocabulary order
 //   memory()                       tf.memory(); backend, model: what runs now
 import * as tf from '@tensorflow/tfjs';
 
-import { checkLength, MODES, runNotes } from './run-options.js';
+import { bitsPerChar, laneStatistics } from './likelihood.js';
+import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
 import { SeedError } from './vocab.js';
 
 // A run keeps the model it started on, even if another is chosen meanwhile.
-async function generate(session, { seedText, temperatures, length, rngSeed, mode = MODES[0] } = {}) {
+async function generate(session, { seedText, temperatures, length, rngSeed, mode = MODES[0], records = true } = {}) {
   if (typeof seedText !== 'string') throw new SeedError('seedText must be a string');
   return session.model.use(async ({ generator, vocab }) => {
     const encoding = vocab.encodeSeed(seedText);
     const lanes = await generator.generate(
       { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
-      { signal: session.failure.signal },
+      { signal: session.failure.signal, records: Boolean(records) },
     );
     return {
-      lanes,
+      lanes: lanes.map(({ temperature, text, records: steps }) => (steps
+        ? { temperature, text, steps: steps.toJSON(text), stats: laneStatistics(steps, text) }
+        : { temperature, text })),
       backend: session.backend.name,
       seedText: encoding.text,
       seedReport: encoding.report,
       notes: runNotes(encoding, mode, checkLength(length)),
     };
+  });
+}
+
+// The totals `tempera score --json` reports for a scored text (without its per-character list).
+export function scoreTotals(mode, encoding, records) {
+  const bits = bitsPerChar(records.p, records.count);
+  return {
+    mode,
+    text: encoding.text,
+    scored: records.count,
+    dropped: encoding.droppedCount,
+    dropped_chars: encoding.dropped,
+    bits_per_char: bits,
+    nats_per_char: bits === null ? null : bits * Math.LN2,
+  };
+}
+
+async function score(session, text, mode = MODES[0]) {
+  if (typeof text !== 'string') throw new SeedError('the text must be a string');
+  checkMode(mode);
+  return session.model.use(async ({ generator, vocab }) => {
+    const encoding = vocab.encodeSeed(text, 'text');
+    const records = await generator.score(encoding.ids, mode, { signal: session.failure.signal });
+    const totals = scoreTotals(mode, encoding, records);
+    return { ...totals, chars: records.toJSON(Array.from(encoding.text).slice(1).join('')) };
   });
 }
 
@@ -38,6 +69,10 @@ export function installApi(session, ready) {
     generate: async (options) => {
       await ready;
       return generate(session, options);
+    },
+    score: async (text, mode) => {
+      await ready;
+      return score(session, text, mode);
     },
     probabilities: async (text, mode) => {
       await ready;

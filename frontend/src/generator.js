@@ -1,7 +1,9 @@
 // Generation: every temperature lane advances together, one batched LSTM step per character.
 import { checkLength, checkMode, checkTemperatures, MAX_LENGTH, PRIME_CHARS } from './run-options.js';
+import { StepRecords } from './likelihood.js';
+import { SeedError } from './vocab.js';
 import { checkRngSeed, draw, LaneUniforms } from './sampling.js';
-import { LookaheadStepper, probabilitiesAfter, ReadBackStepper, WindowStepper } from './steppers.js';
+import { LookaheadStepper, probabilitiesAfter, ReadBackStepper, scoreStepper, WindowStepper } from './steppers.js';
 
 const PRIME_CHUNK = 32; // priming steps between checks of the clock
 const SLICE_MS = 12; // longest stretch of work before the page gets a turn
@@ -86,16 +88,23 @@ export class Generator {
     return new ReadBackStepper(this.step, state);
   }
 
-  // Calls onChars(charsPerLane, step) after each step; stops early when shouldStop() is true,
-  // and fails with signal.reason when the AbortSignal `signal` aborts.
-  async generate({ seedIds, temperatures, length, rngSeed, mode }, { onChars, shouldStop, signal } = {}) {
+  // Calls onChars(charsPerLane, step, probabilities) after each step; stops early when
+  // shouldStop() is true, and fails with signal.reason when the AbortSignal `signal` aborts.
+  // Each lane comes back as {temperature, text, records}: records (likelihood.js) say how likely
+  // each character was, unless `records` is false; onStart(recordsPerLane) gets them before the
+  // first step, to show them as they fill.
+  async generate({ seedIds, temperatures, length, rngSeed, mode }, { onStart, onChars, shouldStop, signal, records = true } = {}) {
     checkMode(mode);
     const temps = checkTemperatures(temperatures);
     const steps = Math.min(checkLength(length), MAX_LENGTH);
     const uniforms = new LaneUniforms(checkRngSeed(rngSeed), temps.length);
     const size = this.vocab.size;
     const texts = temps.map(() => '');
-    if (steps === 0) return temps.map((temperature) => ({ temperature, text: '' }));
+    const laneRecords = temps.map((temperature) => (records
+      ? new StepRecords(steps, { vocabSize: size, temperature }) : null));
+    const result = () => temps.map((temperature, lane) => ({ temperature, text: texts[lane], records: laneRecords[lane] }));
+    if (onStart) onStart(laneRecords);
+    if (steps === 0) return result();
     const stepper = await this.stepper(mode, seedIds, temps, uniforms, signal);
     let lastTurn = performance.now();
     try {
@@ -103,11 +112,12 @@ export class Generator {
         const p = await unlessAborted(Promise.resolve(stepper.next(steps - step)), signal);
         const u = uniforms.take();
         const chosen = temps.map((t, lane) => draw(p, t, u[lane], lane * size, size));
+        if (records) chosen.forEach((id, lane) => laneRecords[lane].record(p, id, u[lane], lane * size, size));
         const chars = chosen.map((id) => this.vocab.chars[id]);
         chars.forEach((c, lane) => {
           texts[lane] += c;
         });
-        if (onChars) onChars(chars, step);
+        if (onChars) onChars(chars, step, p);
         if ((shouldStop && shouldStop()) || step + 1 === steps) break;
         stepper.accept(chosen);
         if (performance.now() - lastTurn > SLICE_MS) {
@@ -119,6 +129,39 @@ export class Generator {
     } finally {
       stepper.dispose();
     }
-    return temps.map((temperature, lane) => ({ temperature, text: texts[lane] }));
+    return result();
+  }
+
+  // How likely each character of `ids` after the first is under the model, given the ones
+  // before it (docs/sampling.md): StepRecords at T = 1, one per scored character. Stateful: one
+  // pass from a zero state; window: the last maxlen ids before each, from a zero state.
+  // onProgress(scored, total) is called between slices of work.
+  async score(ids, mode, { signal, onProgress, shouldStop } = {}) {
+    checkMode(mode);
+    if (ids.length < 2) {
+      throw new SeedError('a text to score needs at least two characters the model knows: the first is the context of the second');
+    }
+    const total = ids.length - 1;
+    const records = new StepRecords(total, { withU: false, vocabSize: this.vocab.size });
+    const stepper = scoreStepper(this.step, ids, mode, this.maxlen);
+    const size = this.vocab.size;
+    let lastTurn = performance.now();
+    try {
+      while (records.count < total) {
+        const block = await unlessAborted(Promise.resolve(stepper.next()), signal);
+        for (let row = 0; row < block.length / size; row++) {
+          records.record(block, ids[records.count + 1], null, row * size, size);
+        }
+        if (performance.now() - lastTurn > SLICE_MS) {
+          if (onProgress) onProgress(records.count, total);
+          await unlessAborted(nextTurn(), signal);
+          lastTurn = performance.now();
+          if (shouldStop && shouldStop()) break;
+        }
+      }
+    } finally {
+      stepper.dispose();
+    }
+    return records;
   }
 }

@@ -60,39 +60,118 @@ export function distinct4(text) {
   return seen.size / (chars.length - 3);
 }
 
-// One lane's per-character records in typed arrays that grow as needed: a long run is
-// hundreds of thousands of characters, which must not become as many objects.
+// How many of the model's top candidates each step keeps for the inspector.
+export const TOP_CANDIDATES = 10;
+
+// One lane's (or one scored text's) per-character records in typed arrays, allocated once for
+// the run's length: a long run is hundreds of thousands of characters, which must not become
+// as many objects. Beside the contract's p, rank, entropy_bits and u, each step keeps its top
+// candidates (ids and p, float32 is plenty for a bar) and the log-normaliser of the lane's
+// reweighting, so the inspector can show any step without the whole distribution.
 export class StepRecords {
-  constructor(withU = true, capacity = 1024) {
+  constructor(capacity, { withU = true, vocabSize = 256, temperature = 1 } = {}) {
     this.count = 0;
+    this.capacity = capacity;
+    this.temperature = temperature; // the lane's: what its q is (1 when scoring)
     this.p = new Float64Array(capacity);
     this.rank = new Uint32Array(capacity);
     this.entropyBits = new Float64Array(capacity);
     this.u = withU ? new Float64Array(capacity) : null;
+    // q_i = exp((ln p_i − maxLog) / T − logTotal): the lane's reweighting, kept per step
+    this.maxLog = new Float64Array(capacity);
+    this.logTotal = new Float64Array(capacity);
+    const Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
+    this.topIds = new Ids(capacity * TOP_CANDIDATES);
+    this.topP = new Float32Array(capacity * TOP_CANDIDATES);
+    this.topCount = Math.min(TOP_CANDIDATES, vocabSize);
   }
 
-  grow() {
-    const larger = (array) => {
-      const next = new array.constructor(array.length * 2);
-      next.set(array);
-      return next;
-    };
-    this.p = larger(this.p);
-    this.rank = larger(this.rank);
-    this.entropyBits = larger(this.entropyBits);
-    if (this.u) this.u = larger(this.u);
-  }
-
-  // The character `chosen` drawn (or scored) from p[offset .. offset + size), where drawnFrom is
-  // the distribution it came from (the lane's, or p itself when scoring).
-  record(p, chosen, drawnFrom, u = null, offset = 0, size = p.length - offset) {
-    if (this.count === this.p.length) this.grow();
+  // The character `chosen` drawn from p[offset .. offset + size) at the lane's temperature with
+  // uniform u (null when scoring: the distribution is p itself).
+  record(p, chosen, u = null, offset = 0, size = p.length - offset) {
+    if (this.count === this.capacity) throw new RangeError('StepRecords: the run is longer than its records');
     const at = this.count;
-    this.p[at] = p[offset + chosen];
-    this.rank[at] = rankOf(p, chosen, offset, size);
-    this.entropyBits[at] = entropyBits(drawnFrom);
+    const mine = p[offset + chosen];
+    const t = this.temperature;
+    let rank = 1;
+    let largest = 0;
+    for (let i = 0; i < size; i++) {
+      const other = p[offset + i];
+      if (other > mine || (other === mine && i < chosen)) rank += 1;
+      if (other > largest) largest = other;
+    }
+    this.p[at] = mine;
+    this.rank[at] = rank;
+    this.entropyBits[at] = t === 0 ? 0 : this.entropyOf(p, offset, size, Math.log(largest), at);
     if (this.u) this.u[at] = u;
+    this.keepTop(p, offset, size, at);
     this.count += 1;
+  }
+
+  // Entropy of the reweighted distribution, in one pass over the weights w_i =
+  // exp((ln p_i − max ln p) / T): H = ln W − Σ w_i ln w_i / W, with W = Σ w_i. A tiny T sends
+  // every weight but the largest to 0, as in the reference.
+  entropyOf(p, offset, size, maxLog, at) {
+    const t = this.temperature;
+    let total = 0;
+    let weighted = 0;
+    for (let i = 0; i < size; i++) {
+      const value = p[offset + i];
+      if (value <= 0) continue;
+      const logWeight = (Math.log(value) - maxLog) / t;
+      const weight = Math.exp(logWeight);
+      if (weight === 0) continue;
+      total += weight;
+      weighted += weight * logWeight;
+    }
+    this.maxLog[at] = maxLog;
+    this.logTotal[at] = Math.log(total);
+    return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
+  }
+
+  // The TOP_CANDIDATES most likely ids in rank order (ties: lower index first), chosen in
+  // float64 by insertion, then kept in float32.
+  keepTop(p, offset, size, at) {
+    const kept = this.topCount;
+    const ids = this.scratchIds ?? (this.scratchIds = new Int32Array(kept));
+    const values = this.scratchValues ?? (this.scratchValues = new Float64Array(kept));
+    let filled = 0;
+    for (let i = 0; i < size; i++) {
+      const value = p[offset + i];
+      if (filled === kept && value <= values[kept - 1]) continue;
+      let j = Math.min(filled, kept - 1);
+      while (j > 0 && values[j - 1] < value) {
+        ids[j] = ids[j - 1];
+        values[j] = values[j - 1];
+        j -= 1;
+      }
+      ids[j] = i;
+      values[j] = value;
+      if (filled < kept) filled += 1;
+    }
+    const base = at * TOP_CANDIDATES;
+    for (let k = 0; k < kept; k++) {
+      this.topIds[base + k] = ids[k];
+      this.topP[base + k] = values[k];
+    }
+  }
+
+  // The lane's probability (its reweighted q) of a character with model probability pValue at
+  // step `at`; at T = 0 the greedy pick has 1, everything else 0.
+  laneProbability(at, pValue, isTop1) {
+    const t = this.temperature;
+    if (t === 0) return isTop1 ? 1 : 0;
+    if (pValue <= 0) return 0;
+    return Math.exp((Math.log(pValue) - this.maxLog[at]) / t - this.logTotal[at]);
+  }
+
+  // Step `at`'s top candidates: [{id, p, q}] in rank order.
+  candidates(at) {
+    const base = at * TOP_CANDIDATES;
+    return Array.from({ length: this.topCount }, (_, k) => {
+      const p = this.topP[base + k];
+      return { id: this.topIds[base + k], p, q: this.laneProbability(at, p, k === 0) };
+    });
   }
 
   // The records as plain objects with the names the Python reference uses.
@@ -124,4 +203,57 @@ export function laneStatistics(records, text) {
     top1_share: count ? top1 / count : null,
     distinct4: distinct4(text),
   };
+}
+
+// The colour bucket of a rank: 0 for rank 1, 1 for ranks 2-3, 2 for ranks 4-10, 3 above.
+export const RANK_BUCKETS = Object.freeze([
+  { name: 'rank 1', upTo: 1 },
+  { name: 'ranks 2–3', upTo: 3 },
+  { name: 'ranks 4–10', upTo: 10 },
+  { name: 'rank over 10', upTo: Infinity },
+]);
+
+export function rankBucket(rank) {
+  return rank === 1 ? 0 : rank <= 3 ? 1 : rank <= 10 ? 2 : 3;
+}
+
+// A lane's statistics kept up to date step by step, so a long run can show them live without
+// going over its whole text each time. Four-character substrings are counted by their ids packed
+// into one number (a small integer for vocabularies up to 181 characters).
+export class LaneTally {
+  constructor(vocabSize) {
+    this.vocabSize = vocabSize;
+    this.chars = 0;
+    this.bits = 0;
+    this.entropy = 0;
+    this.top1 = 0;
+    this.last = []; // the last three ids
+    this.grams = new Set();
+  }
+
+  add(p, rank, entropyBitsValue, id) {
+    this.chars += 1;
+    this.bits -= Math.log(Math.max(p, 2.2250738585072014e-308));
+    this.entropy += entropyBitsValue;
+    if (rank === 1) this.top1 += 1;
+    if (this.last.length === 3) {
+      const [a, b, c] = this.last;
+      const v = this.vocabSize;
+      this.grams.add(((a * v + b) * v + c) * v + id);
+      this.last.shift();
+    }
+    this.last.push(id);
+  }
+
+  // The same figures as laneStatistics, with the same names.
+  stats() {
+    const n = this.chars;
+    return {
+      chars: n,
+      bits_per_char: n ? this.bits / n / Math.LN2 : null,
+      entropy_bits: n ? this.entropy / n : null,
+      top1_share: n ? this.top1 / n : null,
+      distinct4: n >= 4 ? this.grams.size / (n - 3) : null,
+    };
+  }
 }

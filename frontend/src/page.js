@@ -6,11 +6,16 @@ import { openModel } from './loaded-model.js';
 import { checkLength, runNotes } from './run-options.js';
 import { checkRngSeed, checkTemperature, SamplingError } from './sampling.js';
 import { readUrl, writeUrl } from './url-state.js';
+import { scoreTotals } from './api.js';
 import { ControlsView } from './views/controls.js';
 import { FactsView } from './views/facts.js';
+import { FirstStepChart } from './views/first-step-chart.js';
+import { InspectorView } from './views/inspector.js';
 import { LanesView } from './views/lanes.js';
+import { LikelihoodControls } from './views/likelihood-controls.js';
 import { MessagesView } from './views/messages.js';
 import { ModelPicker } from './views/model-picker.js';
+import { ScoreView } from './views/score-view.js';
 
 // The page could not start; `lines` say why, one problem each.
 class StartError extends Error {
@@ -39,8 +44,24 @@ export class Page {
     this.messages = new MessagesView(doc);
     this.models = new ModelPicker(doc);
     this.facts = new FactsView(doc);
-    this.controlState = { ready: false, loading: false, running: false }; // what the controls allow
+    this.inspector = new InspectorView(doc);
+    this.chart = new FirstStepChart(doc);
+    this.scoreView = new ScoreView(doc);
+    this.likelihood = new LikelihoodControls(doc);
+    this.controlState = { ready: false, loading: false, running: false, scoring: false }; // what the controls allow
     this.stopRequested = false; // by the Stop button, for the page's own run
+    this.pinned = false; // the inspector keeps a clicked or key-chosen character until Escape
+  }
+
+  // A character was pointed at (how: 'hover'), clicked, focused or reached by keys.
+  inspect(source, step, how) {
+    if (how === 'unpin' || step === null) {
+      this.pinned = false;
+      return;
+    }
+    if (how === 'hover' && this.pinned) return;
+    if (how !== 'hover') this.pinned = true;
+    this.inspector.show(source, step, { announce: how !== 'hover' });
   }
 
   // Resolves once the page works; rejects, with the reasons shown on the page, if it cannot.
@@ -63,6 +84,12 @@ export class Page {
     this.controls.onStop(() => {
       this.stopRequested = true;
     });
+    const inspect = (source, step, how) => this.inspect(source, step, how);
+    this.lanes.onInspect(inspect);
+    this.scoreView.onInspect(inspect);
+    this.lanes.onTemperatures(() => this.chart.show(this.lanes.temperatures()));
+    this.lanes.onScore((text) => this.scoreView.fill(text));
+    this.scoreView.onScore((request) => this.scoreFromPage(request));
     const backend = await chooseBackend(state.backend);
     messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
     session.backend = backend;
@@ -86,6 +113,19 @@ export class Page {
     });
     this.setControls({ ready: true });
     messages.setStatus(`Ready: ${backend.name} backend (${backend.reason}). Type a seed and press Generate.`);
+    await this.chartSeed(state.seed, state.mode);
+  }
+
+  // The first-step chart for `seed` before any run; a seed the model cannot read leaves it empty.
+  async chartSeed(seed, mode) {
+    try {
+      await this.session.model.use(async ({ generator, vocab }) => {
+        this.chart.setDistribution(await generator.probabilities(vocab.encodeSeed(seed).ids, mode), vocab);
+      });
+      this.chart.show(this.lanes.temperatures());
+    } catch {
+      // the chart waits for the first run
+    }
   }
 
   setControls(change) {
@@ -93,11 +133,14 @@ export class Page {
     this.controls.enable(this.controlState);
     this.lanes.enable(this.controlState);
     this.models.enable(this.controlState);
+    this.scoreView.enable(this.controlState);
   }
 
   useModel(loaded) {
     this.session.useModel(loaded);
     this.facts.showModel(loaded);
+    this.inspector.clear();
+    this.scoreView.clear();
   }
 
   // The entry's model; a bundle that fails is marked unavailable with its error.
@@ -190,7 +233,10 @@ export class Page {
     messages.showRunNotes(runNotes(encoding, run.mode, run.length));
     messages.showUrlNotes([]); // the address now holds this run
     writeUrl({ ...run, model: loaded.entry.id });
-    const writer = this.lanes.writer(encoding.text);
+    const writer = this.lanes.writer(encoding.text, loaded.vocab);
+    const size = loaded.vocab.size;
+    this.inspector.clear();
+    this.pinned = false;
     this.stopRequested = false;
     this.setControls({ running: true });
     messages.setStatus('Generating…');
@@ -200,9 +246,15 @@ export class Page {
       await loaded.use(({ generator }) => generator.generate(
         { seedIds: encoding.ids, temperatures: run.temperatures, length: run.length, rngSeed: run.rngSeed, mode: run.mode },
         {
-          onChars: (chars) => {
+          records: this.likelihood.on,
+          onStart: (records) => writer.begin(records),
+          onChars: (chars, step, p) => {
+            if (step === 0) {
+              this.chart.setDistribution(p.subarray(0, size), loaded.vocab);
+              this.chart.show(this.lanes.temperatures());
+            }
             steps += 1;
-            writer.push(chars);
+            writer.push(chars, step);
           },
           shouldStop: () => this.stopRequested,
           signal: session.failure.signal,
@@ -218,6 +270,35 @@ export class Page {
       messages.setStatus('Generation failed.');
     } finally {
       this.setControls({ running: false });
+    }
+  }
+
+  async scoreFromPage({ text, mode }) {
+    const { session, messages } = this;
+    const loaded = session.model;
+    if (this.controlState.scoring || this.controlState.running || !loaded) return;
+    messages.showError('');
+    this.setControls({ scoring: true });
+    messages.setStatus('Scoring…');
+    const started = performance.now();
+    try {
+      await loaded.use(async ({ generator, vocab }) => {
+        const encoding = vocab.encodeSeed(text, 'text');
+        const records = await generator.score(encoding.ids, mode, {
+          signal: session.failure.signal,
+          onProgress: (done, total) => messages.setStatus(`Scoring… ${done.toLocaleString('en')} of ${total.toLocaleString('en')} characters`),
+        });
+        this.inspector.clear();
+        this.pinned = false;
+        this.scoreView.show(scoreTotals(mode, encoding, records), records, vocab, encoding.report);
+        const seconds = (performance.now() - started) / 1000;
+        messages.setStatus(`Scored ${records.count.toLocaleString('en')} characters in ${seconds.toFixed(1)} s.`);
+      });
+    } catch (error) {
+      messages.showError(reasonOf(error));
+      messages.setStatus('Scoring failed.');
+    } finally {
+      this.setControls({ scoring: false });
     }
   }
 }

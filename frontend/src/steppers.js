@@ -150,3 +150,90 @@ export class WindowStepper {
 
   dispose() {}
 }
+
+const SCORE_BLOCK = 64; // stateful scoring: positions per read-back
+const WINDOW_BATCH = 128; // window scoring: windows of one length run together as lanes
+
+// The distributions a text is scored under, in blocks of consecutive positions: next() gives
+// [rows × size] float64 probabilities (or a promise of them), the distribution after ids[0],
+// then after ids[0..1], and so on to the one before the last id.
+export function scoreStepper(step, ids, mode, maxlen) {
+  return mode === 'window' ? new WindowScorer(step, ids, maxlen) : new StatefulScorer(step, ids);
+}
+
+// One pass over the text from a zero state. A step whose state stays on the device brings a
+// whole block back in one read-back; the others read each step's logits as it goes.
+class StatefulScorer {
+  constructor(step, ids) {
+    this.step = step;
+    this.ids = ids;
+    this.at = 0; // ids fed so far
+    this.state = step.zeroState(1);
+  }
+
+  next() {
+    const end = Math.min(this.at + SCORE_BLOCK, this.ids.length - 1);
+    return this.step.logitsTensor ? this.nextOnDevice(end) : this.nextInMemory(end);
+  }
+
+  nextInMemory(end) {
+    const size = this.step.vocabSize;
+    const logits = new Float32Array((end - this.at) * size);
+    for (let row = 0; this.at < end; row++) {
+      this.feed();
+      logits.set(this.step.readLogits(this.state), row * size);
+    }
+    return softmaxRows(logits, size);
+  }
+
+  async nextOnDevice(end) {
+    const tensors = [];
+    while (this.at < end) {
+      this.feed();
+      tensors.push(this.step.logitsTensor(this.state));
+    }
+    const packed = tf.concat(tensors);
+    tensors.forEach((t) => t.dispose());
+    try {
+      return softmaxRows(await packed.data(), this.step.vocabSize);
+    } finally {
+      packed.dispose();
+    }
+  }
+
+  feed() {
+    const next = this.step.advance(this.state, [this.ids[this.at]]);
+    this.step.disposeState(this.state);
+    this.state = next;
+    this.at += 1;
+  }
+
+  dispose() {
+    this.step.disposeState(this.state);
+  }
+}
+
+// Each position from the last maxlen ids before it, from a zero state; positions whose windows
+// have the same length (all of them past the first maxlen) run together as lanes.
+class WindowScorer {
+  constructor(step, ids, maxlen) {
+    this.step = step;
+    this.ids = ids;
+    this.maxlen = maxlen;
+    this.position = 1; // the id scored next
+  }
+
+  next() {
+    const { ids, maxlen, position } = this;
+    const length = Math.min(position, maxlen);
+    const count = length < maxlen ? 1 : Math.min(WINDOW_BATCH, ids.length - position);
+    const windows = Array.from({ length: count }, (_, j) => ids.slice(position + j - length, position + j));
+    this.position += count;
+    const state = this.step.run(windows);
+    const probabilities = probabilitiesAfter(this.step, state);
+    this.step.disposeState(state);
+    return probabilities;
+  }
+
+  dispose() {}
+}

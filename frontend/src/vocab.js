@@ -21,8 +21,9 @@ export class Vocabulary {
   }
 
   // {text, ids, folded, dropped (distinct, in order), droppedCount, report}
-  encodeSeed(seed) {
-    if (!seed) throw new SeedError('the seed text is empty: type at least one character');
+  // `what` names the text in messages: the seed, or a text to score.
+  encodeSeed(seed, what = 'seed') {
+    if (!seed) throw new SeedError(`the ${what} text is empty: type at least one character`);
     const folded = this.lowercase && seed.toLowerCase() !== seed;
     const source = this.lowercase ? seed.toLowerCase() : seed;
     const kept = [];
@@ -38,7 +39,7 @@ export class Vocabulary {
     }
     const distinct = [...dropped];
     if (kept.length === 0) {
-      throw new SeedError(`the seed has no character the model knows: ${listChars(distinct)}`);
+      throw new SeedError(`the ${what} has no character the model knows: ${listChars(distinct)}`);
     }
     return {
       text: kept.join(''),
@@ -46,7 +47,7 @@ export class Vocabulary {
       folded,
       dropped: distinct,
       droppedCount,
-      report: seedReport(folded, distinct, droppedCount),
+      report: seedReport(folded, distinct, droppedCount, what),
     };
   }
 }
@@ -67,9 +68,9 @@ function listChars(chars) {
   return more > 0 ? `${listed} and ${more.toLocaleString('en')} more` : listed;
 }
 
-function seedReport(folded, dropped, droppedCount) {
+function seedReport(folded, dropped, droppedCount, what) {
   const parts = [];
-  if (folded) parts.push('seed lowercased (the model was trained on lowercase text)');
+  if (folded) parts.push(`${what} lowercased (the model was trained on lowercase text)`);
   if (dropped.length) {
     const plural = droppedCount === 1 ? '' : 's';
     parts.push(`dropped ${droppedCount} unknown character${plural}: ${listChars(dropped)}`);

@@ -1,6 +1,14 @@
-// The lanes: one column per temperature, its text as it is generated, and the button that adds
-// a lane. Text only ever goes in as text, never markup.
+// The lanes: one column per temperature, its text as it is generated (coloured by likelihood,
+// views/lane-text.js), its statistics, and the button that adds a lane. Text only ever goes in
+// as text, never markup.
+import { LaneTally } from '../likelihood.js';
 import { MAX_LANES } from '../run-options.js';
+import { LaneText } from './lane-text.js';
+import { showStats } from './lane-stats.js';
+import { inspectTextBy } from './text-inspection.js';
+
+const STATS_EVERY_MS = 250; // live statistics: how often they are redrawn during a run
+const REDRAW_SHARE = 5; // after a redraw of d ms, the next waits 5·d: drawing takes ≤ 1/6
 
 // A word for what a temperature does, shown beside it.
 function kindOf(value) {
@@ -20,10 +28,29 @@ export class LanesView {
     this.addButton.title = `add a lane (at most ${MAX_LANES})`;
     this.addButton.addEventListener('click', () => this.add(1.0));
     this.running = false;
+    this.texts = new WeakMap(); // lane element -> its LaneText
+    this.inspectHandler = () => {};
+    this.scoreHandler = () => {};
+    this.temperatureHandler = () => {};
   }
 
   get lanes() {
     return [...this.container.children];
+  }
+
+  // handler(source, step, how): a character of a lane was pointed at, pinned or reached by keys.
+  onInspect(handler) {
+    this.inspectHandler = handler;
+  }
+
+  // handler(text): the lane's "Score" button.
+  onScore(handler) {
+    this.scoreHandler = handler;
+  }
+
+  // handler(): a lane's temperature was edited, added or removed.
+  onTemperatures(handler) {
+    this.temperatureHandler = handler;
   }
 
   set(temperatures) {
@@ -41,16 +68,37 @@ export class LanesView {
       lane.querySelector('.kind').textContent = kindOf(input.value);
     };
     input.value = String(temperature);
-    input.addEventListener('input', sync);
+    input.addEventListener('input', () => {
+      sync();
+      this.temperatureHandler();
+    });
     lane.querySelector('.remove').addEventListener('click', () => {
       if (this.running || this.lanes.length <= 1) return;
       lane.remove();
       this.refresh();
+      this.temperatureHandler();
     });
+    const text = new LaneText({
+      scroller: lane.querySelector('.lane-scroll'),
+      target: lane.querySelector('.generated'),
+      prefix: lane.querySelector('.seed-text'),
+    });
+    this.texts.set(lane, text);
+    inspectTextBy(text, (step, how) => this.inspectHandler(this.sourceOf(lane), step, how));
+    lane.querySelector('.score-lane').addEventListener('click', () => this.scoreHandler(text.text()));
+    showStats(lane.querySelector('.lane-stats'), null);
     sync();
     this.container.append(lane);
     this.refresh();
     return lane;
+  }
+
+  // What the inspector needs to show a step of this lane.
+  sourceOf(lane) {
+    const text = this.texts.get(lane);
+    const number = this.lanes.indexOf(lane) + 1;
+    return { label: `Lane ${number} (T = ${text.records?.temperature})`, text, records: text.records,
+      vocab: this.vocab, scoring: false };
   }
 
   // What each lane's temperature field holds, as typed.
@@ -67,44 +115,82 @@ export class LanesView {
   refresh() {
     const lanes = this.lanes;
     this.addButton.disabled = this.running || lanes.length >= MAX_LANES;
-    for (const lane of lanes) {
+    lanes.forEach((lane, index) => {
       lane.querySelector('.remove').disabled = this.running || lanes.length <= 1;
       lane.querySelector('.temperature').disabled = this.running;
-    }
+      lane.querySelector('.score-lane').disabled = this.running || this.texts.get(lane).length === 0;
+      lane.querySelector('.lane-scroll').setAttribute('aria-label',
+        `Lane ${index + 1} text; with likelihood on, arrow keys move between characters`);
+    });
   }
 
-  // A writer for a run from `seedText`: the seed shown in every lane, their text emptied.
-  writer(seedText) {
-    return new LaneWriter(this.lanes.map((lane) => {
-      lane.querySelector('.seed-text').textContent = seedText;
-      const generated = lane.querySelector('.generated');
-      generated.textContent = '';
-      return generated;
-    }));
+  // A writer for a run from `seedText` with the model's `vocab`: the seed shown in every lane,
+  // their text emptied. Call begin(records) with the run's StepRecords per lane (null entries:
+  // plain text, no likelihood) before the first push.
+  writer(seedText, vocab) {
+    this.vocab = vocab;
+    return new LaneWriter(this.lanes.map((lane) => ({
+      text: this.texts.get(lane),
+      stats: lane.querySelector('.lane-stats'),
+    })), seedText, vocab);
   }
 }
 
-// Buffers generated characters and writes them once per animation frame.
+// Hands each step's characters to the lanes' texts and keeps their statistics live. The page is
+// redrawn at most once a frame, and less often when a redraw is slow (long coloured lanes), so
+// that drawing never takes more than about a sixth of the time the model has to generate.
 class LaneWriter {
-  constructor(targets) {
-    this.targets = targets;
-    this.pending = targets.map(() => '');
-    this.frame = null;
-  }
-
-  push(chars) {
-    chars.forEach((c, lane) => {
-      this.pending[lane] += c;
+  constructor(lanes, seedText, vocab) {
+    this.lanes = lanes;
+    this.vocab = vocab;
+    this.seedText = seedText;
+    lanes.forEach(({ text, stats }) => {
+      text.reset(seedText, null);
+      showStats(stats, null);
     });
-    if (this.frame === null) this.frame = requestAnimationFrame(() => this.flush());
+    this.lastStats = 0;
+    this.frame = null;
+    this.notBefore = 0; // the next redraw waits until then
   }
 
+  begin(records) {
+    this.lanes.forEach((lane, index) => {
+      lane.text.reset(this.seedText, records[index]);
+      lane.tally = records[index] ? new LaneTally(this.vocab.size) : null;
+    });
+  }
+
+  push(chars, step) {
+    chars.forEach((c, index) => {
+      const { text, tally } = this.lanes[index];
+      text.push(c);
+      if (tally) {
+        const { p, rank, entropyBits } = text.records;
+        tally.add(p[step], rank[step], entropyBits[step], this.vocab.index.get(c));
+      }
+    });
+    if (this.frame === null && performance.now() >= this.notBefore) {
+      this.frame = requestAnimationFrame(() => this.flush());
+    }
+  }
+
+  // Draws what is pending: reads every lane's scroll position, writes, then scrolls.
   flush() {
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.frame = null;
-    this.targets.forEach((target, lane) => {
-      if (this.pending[lane]) target.append(this.pending[lane]);
-      this.pending[lane] = '';
+    const started = performance.now();
+    const following = this.lanes.map(({ text }) => text.atEnd());
+    this.lanes.forEach(({ text }) => text.write());
+    if (started - this.lastStats > STATS_EVERY_MS) this.showStats(started);
+    this.lanes.forEach(({ text }, index) => {
+      if (following[index]) text.scrollToEnd();
     });
+    const now = performance.now();
+    this.notBefore = now + REDRAW_SHARE * (now - started);
+  }
+
+  showStats(now = performance.now()) {
+    this.lastStats = now;
+    this.lanes.forEach(({ stats, tally }) => showStats(stats, tally ? tally.stats() : null));
   }
 }

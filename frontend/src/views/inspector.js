@@ -1,0 +1,120 @@
+// The inspector: for one step of a lane (or of a scored text), what came before, the model's
+// top candidates (T = 1) beside the lane's reweighted share, which one was drawn, by which
+// uniform, and the entropy of the lane's distribution. Screen readers get the same in a line.
+import { visibleChar, percent, shortNumber } from './format.js';
+
+const CONTEXT_CHARS = 40;
+
+export class InspectorView {
+  constructor(doc = document) {
+    this.doc = doc;
+    this.root = doc.getElementById('inspector');
+    this.hint = this.root.querySelector('.inspector-hint');
+    this.body = this.root.querySelector('.inspector-body');
+    this.what = this.root.querySelector('.inspector-what');
+    this.before = this.root.querySelector('.context-before');
+    this.char = this.root.querySelector('.context-char');
+    this.laneHeading = this.root.querySelector('.lane-column');
+    this.rows = this.root.querySelector('.candidates tbody');
+    this.facts = this.root.querySelector('.inspector-facts');
+    this.summary = this.root.querySelector('.inspector-summary');
+    this.source = null;
+  }
+
+  // source: {label, text (LaneText), records (StepRecords), vocab, scoring}; `announce` puts the
+  // facts in the live line too (for keyboard and taps, not for a pointer passing over text).
+  show(source, step, { announce = false } = {}) {
+    const { records, text, vocab, scoring } = source;
+    if (!records || step < 0 || step >= records.count) return;
+    this.source = source;
+    this.step = step;
+    const drawn = text.chars[step];
+    const rank = records.rank[step];
+    const p = records.p[step];
+    const q = scoring ? p : records.laneProbability(step, p, rank === 1);
+    const t = records.temperature;
+    const laneName = scoring ? 'this text' : `this lane (T = ${t})`;
+    this.hint.hidden = true;
+    this.body.hidden = false;
+    Object.assign(this.root.dataset, {
+      step: String(step), char: drawn, p: String(p), pLane: String(q), rank: String(rank),
+      entropyBits: String(records.entropyBits[step]), u: records.u ? String(records.u[step]) : '',
+    });
+    this.what.textContent = `${source.label}, character ${step + 1} of ${text.length}: ${visibleChar(drawn)}`;
+    this.before.textContent = text.textBefore(step, CONTEXT_CHARS);
+    this.char.textContent = drawn;
+    this.laneHeading.textContent = scoring ? 'model (T = 1)' : laneName;
+    this.laneHeading.hidden = scoring;
+    this.root.classList.toggle('scoring', scoring);
+    const candidates = records.candidates(step);
+    const rows = candidates.map((c, index) => this.row(vocab.chars[c.id], index + 1, c.p, scoring ? c.p : c.q, drawn));
+    if (rank > candidates.length) rows.push(this.row(drawn, rank, p, q, drawn));
+    this.rows.replaceChildren(...rows);
+    this.showFacts(records, step, { rank, p, q, laneName, scoring, size: vocab.size });
+    if (announce) this.announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab });
+  }
+
+  row(char, rank, p, q, drawn) {
+    const tr = this.doc.createElement('tr');
+    Object.assign(tr.dataset, { testid: 'candidate', char, p: String(p), pLane: String(q), rank: String(rank) });
+    if (char === drawn) tr.classList.add('drawn');
+    const cell = (content, className) => {
+      const td = this.doc.createElement('td');
+      if (className) td.className = className;
+      td.append(...content);
+      return td;
+    };
+    const bar = (value, className) => {
+      const outer = this.doc.createElement('span');
+      outer.className = `bar ${className}`;
+      const inner = this.doc.createElement('span');
+      inner.style.width = `${Math.max(0, Math.min(1, value)) * 100}%`;
+      outer.append(inner);
+      return [outer, ` ${percent(value)}`];
+    };
+    const name = this.doc.createElement('code');
+    name.textContent = visibleChar(char);
+    tr.append(
+      cell([String(rank)], 'rank'),
+      cell(char === drawn ? [name, ' drawn'] : [name], 'char'),
+      cell(bar(p, 'bar-model'), 'share'),
+      cell(bar(q, 'bar-lane'), 'share lane-share'),
+    );
+    return tr;
+  }
+
+  showFacts(records, step, { rank, p, q, laneName, scoring, size }) {
+    const facts = [
+      ['rank under the model', `${rank} of ${size}`],
+      ['model probability (T = 1)', percent(p)],
+      ...(scoring ? [] : [[`probability in ${laneName}`, percent(q)]]),
+      ['bits (−log₂ p)', shortNumber(-Math.log2(Math.max(p, Number.MIN_VALUE)))],
+      ...(records.u ? [['uniform u that drew it', shortNumber(records.u[step], 4)]] : []),
+      [scoring ? 'entropy of the model\'s distribution' : 'entropy of the lane\'s distribution',
+        `${shortNumber(records.entropyBits[step])} bits`],
+    ];
+    this.facts.replaceChildren(...facts.flatMap(([term, value]) => {
+      const dt = this.doc.createElement('dt');
+      dt.textContent = term;
+      const dd = this.doc.createElement('dd');
+      dd.textContent = value;
+      return [dt, dd];
+    }));
+  }
+
+  announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab }) {
+    const others = candidates.slice(0, 3).map((c) => `${visibleChar(vocab.chars[c.id])} ${percent(c.p)}`).join(', ');
+    this.summary.textContent = `${visibleChar(drawn)}: rank ${rank}, model ${percent(p)}` +
+      `${scoring ? '' : `, ${laneName} ${percent(q)}`}` +
+      `${records.u ? `, drawn by u ${shortNumber(records.u[step], 4)}` : ''}` +
+      `, entropy ${shortNumber(records.entropyBits[step])} bits. Top: ${others}.`;
+  }
+
+  // Back to the hint: the text it showed is gone.
+  clear() {
+    this.source = null;
+    this.hint.hidden = false;
+    this.body.hidden = true;
+    this.summary.textContent = '';
+  }
+}

@@ -1,0 +1,187 @@
+// A text with one element per character, coloured by how likely the model found it, for a lane
+// or a scored text. A long text would be hundreds of thousands of elements, so the text is kept
+// in chunks: a chunk on screen (or near it) holds one <span data-step> per character, any other
+// chunk one plain text node. The characters themselves stay in an array, for the inspector.
+// After the first, each chunk is a block that starts just after a line break (or a space, in a
+// text without them), which looks the same as one flowing text but lets the browser lay out
+// only the chunk that grows, not the whole lane, as characters arrive.
+import { rankBucket } from '../likelihood.js';
+
+const CHUNK = 256; // a chunk ends at the first line break after this many characters,
+const CHUNK_AT_SPACE = 512; // else at the first space after this many,
+const CHUNK_MOST = 1024; // and at this many regardless
+const NEAR_SCREEN = '300px'; // how far off screen a chunk keeps its elements
+const BUCKET_CLASSES = ['rank-1', 'rank-2-3', 'rank-4-10', 'rank-over-10'];
+
+export class LaneText {
+  // scroller: the element that scrolls (and takes the keyboard); target: where the characters
+  // go; prefix: the element that shows the text before the first step (the seed).
+  constructor({ scroller, target, prefix }) {
+    this.scroller = scroller;
+    this.target = target;
+    this.prefix = prefix;
+    this.observer = new IntersectionObserver((entries) => this.onVisibility(entries), {
+      root: scroller,
+      rootMargin: NEAR_SCREEN,
+    });
+    this.reset('', null);
+  }
+
+  // Starts a new text after `prefixText`; records (StepRecords) colour it, or null for plain text.
+  reset(prefixText, records) {
+    this.observer.disconnect();
+    this.prefix.textContent = prefixText;
+    this.target.replaceChildren();
+    this.prefixText = prefixText;
+    this.records = records;
+    this.chars = [];
+    this.chunks = []; // {element, start, end, hydrated}, in text order
+    this.chunkOf = new Map(); // element -> chunk
+    this.shown = 0; // characters in the DOM
+    this.active = null; // the step marked for the inspector
+  }
+
+  // Adds one character; it reaches the screen on the next write().
+  push(char) {
+    this.chars.push(char);
+  }
+
+  // Adds a whole text at once (a scored text).
+  pushAll(chars) {
+    for (const c of chars) this.chars.push(c);
+    this.write();
+  }
+
+  // Whether the text is scrolled to its end: then it follows new characters. A reader scrolled
+  // back stays where they are. Read all lanes' before writing any, so layout runs once.
+  atEnd() {
+    const { scroller } = this;
+    return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+  }
+
+  scrollToEnd() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  // Puts the characters pushed since the last write into the page.
+  write() {
+    while (this.shown < this.chars.length) {
+      let chunk = this.chunks[this.chunks.length - 1];
+      if (!chunk || chunk.closed) chunk = this.newChunk(this.shown);
+      const end = this.chunkEnd(chunk);
+      if (chunk.hydrated) chunk.element.append(this.spans(this.shown, end));
+      else chunk.element.append(this.chars.slice(this.shown, end).join(''));
+      chunk.end = end;
+      this.shown = end;
+    }
+  }
+
+  // Where `chunk` ends among the characters not yet shown (closing it), or the text's end.
+  chunkEnd(chunk) {
+    for (let at = this.shown; at < this.chars.length; at++) {
+      const size = at + 1 - chunk.start;
+      const c = this.chars[at];
+      if ((size >= CHUNK && c === '\n') || (size >= CHUNK_AT_SPACE && c === ' ') || size >= CHUNK_MOST) {
+        chunk.closed = true;
+        return at + 1;
+      }
+    }
+    return this.chars.length;
+  }
+
+  newChunk(start) {
+    const element = document.createElement('span');
+    if (this.chunks.length) element.className = 'chunk-block';
+    const chunk = { element, start, end: start, hydrated: this.records !== null, closed: false };
+    this.chunks.push(chunk);
+    this.chunkOf.set(element, chunk);
+    this.target.append(element);
+    this.observer.observe(element);
+    return chunk;
+  }
+
+  // Elements for the characters of steps [from, to).
+  spans(from, to) {
+    const fragment = document.createDocumentFragment();
+    const { rank } = this.records;
+    for (let step = from; step < to; step++) {
+      const span = document.createElement('span');
+      span.className = BUCKET_CLASSES[rankBucket(rank[step])];
+      span.dataset.step = step;
+      span.textContent = this.chars[step];
+      fragment.append(span);
+    }
+    return fragment;
+  }
+
+  onVisibility(entries) {
+    for (const entry of entries) {
+      const chunk = this.chunkOf.get(entry.target);
+      if (!chunk) continue;
+      if (entry.isIntersecting) this.hydrate(chunk);
+      else this.dehydrate(chunk);
+    }
+  }
+
+  hydrate(chunk) {
+    if (chunk.hydrated || this.records === null) return;
+    chunk.element.replaceChildren(this.spans(chunk.start, chunk.end));
+    chunk.hydrated = true;
+    const { active } = this;
+    if (active !== null && active >= chunk.start && active < chunk.end) {
+      chunk.element.children[active - chunk.start].classList.add('active');
+    }
+  }
+
+  dehydrate(chunk) {
+    if (!chunk.hydrated || chunk === this.chunks[this.chunks.length - 1]) return;
+    chunk.element.replaceChildren(this.chars.slice(chunk.start, chunk.end).join(''));
+    chunk.hydrated = false;
+  }
+
+  // The element of `step`, made if its chunk holds plain text; null if not shown yet.
+  elementOf(step) {
+    if (step >= this.shown) return null;
+    const chunk = this.chunkAt(step);
+    this.hydrate(chunk);
+    return chunk.hydrated ? chunk.element.children[step - chunk.start] : null;
+  }
+
+  // The chunk that holds `step` (shown), by bisection.
+  chunkAt(step) {
+    let low = 0;
+    let high = this.chunks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunks[middle].start <= step) low = middle;
+      else high = middle - 1;
+    }
+    return this.chunks[low];
+  }
+
+  // Marks the step the inspector shows (null: none), and scrolls it into view if asked.
+  mark(step, { scroll = false } = {}) {
+    this.target.querySelector('.active')?.classList.remove('active');
+    this.active = step;
+    if (step === null) return;
+    const element = this.elementOf(step);
+    if (!element) return;
+    element.classList.add('active');
+    if (scroll) element.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }
+
+  get length() {
+    return this.chars.length;
+  }
+
+  // The `count` characters before `step`, the prefix included.
+  textBefore(step, count) {
+    const own = this.chars.slice(Math.max(0, step - count), step).join('');
+    const fromPrefix = Math.max(0, count - step);
+    return (fromPrefix ? Array.from(this.prefixText).slice(-fromPrefix).join('') : '') + own;
+  }
+
+  text() {
+    return this.chars.join('');
+  }
+}
