@@ -56,33 +56,51 @@ def test_ranks_entropies_and_lane_distributions_agree():
         assert entropy == pytest.approx(entropy_bits(expected_q), abs=1e-12), case
 
 
-def test_records_and_lane_statistics_agree():
+@pytest.mark.parametrize("temperature", [0, 1e-3, 0.2, 0.7, 1.0, 1.2, 50.0])
+def test_records_and_lane_statistics_agree(temperature):
     rng = np.random.default_rng(8)
     steps = [{"p": p.tolist(), "chosen": int(rng.integers(11)), "u": float(rng.random())}
              for p in distributions(2000)]
     text = "".join(rng.choice(list("ab 😀永c"), size=len(steps)))
+    ids = [int(i) for i in rng.integers(11, size=len(steps))]
     got = run_node("""
-        const records = new likelihood.StepRecords(true, 4);  // small, so it must grow
-        for (const s of input.steps) {
-          records.record(s.p, s.chosen, likelihood.laneDistribution(s.p, 0.7), s.u);
-        }
+        const records = new likelihood.StepRecords(input.steps.length, { temperature: input.t, vocabSize: 11 });
+        const tally = new likelihood.LaneTally(11);
+        input.steps.forEach((s, at) => {
+          records.record(s.p, s.chosen, s.u);
+          tally.add(records.p[at], records.rank[at], records.entropyBits[at], input.ids[at]);
+        });
+        const idText = input.ids.map((id) => String.fromCodePoint(0x4e00 + id)).join('');
         console.log(JSON.stringify({ rows: records.toJSON(input.text),
-                                     stats: likelihood.laneStatistics(records, input.text) }));
-    """, {"steps": steps, "text": text})
+                                     stats: likelihood.laneStatistics(records, input.text),
+                                     tally: tally.stats(), idStats: likelihood.laneStatistics(records, idText),
+                                     candidates: input.steps.map((s, at) => records.candidates(at)) }));
+    """, {"steps": steps, "text": text, "t": temperature, "ids": ids})
     records = StepRecords.empty(len(steps), with_u=True)
     for at, step in enumerate(steps):
         p = np.array(step["p"])
-        records.record(at, p, step["chosen"], lane_distribution(p, 0.7), step["u"])
+        records.record(at, p, step["chosen"], lane_distribution(p, temperature), step["u"])
     expected_rows = records.as_json(text)
     assert [r["char"] for r in got["rows"]] == [r["char"] for r in expected_rows]
     for row, expected in zip(got["rows"], expected_rows):
         assert row["rank"] == expected["rank"] and row["u"] == expected["u"]
         assert row["p"] == pytest.approx(expected["p"], abs=1e-15)
-        assert row["entropy_bits"] == pytest.approx(expected["entropy_bits"], abs=1e-12)
+        assert row["entropy_bits"] == pytest.approx(expected["entropy_bits"], abs=1e-9)
     expected_stats = lane_statistics(records, text)
     assert got["stats"].keys() == expected_stats.keys()
     for key, value in expected_stats.items():
         assert got["stats"][key] == pytest.approx(value, abs=1e-9), key
+    # The live tally counts 4-grams of ids: the same figures as the statistics of that text.
+    for key, value in got["idStats"].items():
+        assert got["tally"][key] == pytest.approx(value, abs=1e-9), key
+    for step, candidates in zip(steps, got["candidates"]):
+        p = np.array(step["p"])
+        order = sorted(range(11), key=lambda i: (-p[i], i))[:10]
+        assert [c["id"] for c in candidates] == order
+        q = lane_distribution(p, temperature)
+        for c in candidates:
+            assert c["p"] == pytest.approx(p[c["id"]], rel=1e-6, abs=1e-30)
+            assert c["q"] == pytest.approx(q[c["id"]], abs=1e-6)
 
 
 @pytest.mark.parametrize("text", ["", "abc", "abcd", "aaaaaaa", "😀😀😀😀😀", "ab😀ab😀ab", "the the the "])

@@ -65,9 +65,10 @@ export const TOP_CANDIDATES = 10;
 
 // One lane's (or one scored text's) per-character records in typed arrays, allocated once for
 // the run's length: a long run is hundreds of thousands of characters, which must not become
-// as many objects. Beside the contract's p, rank, entropy_bits and u, each step keeps its top
-// candidates (ids and p, float32 is plenty for a bar) and the log-normaliser of the lane's
-// reweighting, so the inspector can show any step without the whole distribution.
+// as many objects. Beside the contract's p, rank, entropy_bits and u, each step keeps the lane's
+// q of the drawn character and its top candidates (ids, p and q, computed in float64 and kept
+// in float32: 1e-7 is far below what a bar or a percentage shows), so the inspector can show
+// any step without keeping the whole distribution.
 export class StepRecords {
   constructor(capacity, { withU = true, vocabSize = 256, temperature = 1 } = {}) {
     this.count = 0;
@@ -77,12 +78,13 @@ export class StepRecords {
     this.rank = new Uint32Array(capacity);
     this.entropyBits = new Float64Array(capacity);
     this.u = withU ? new Float64Array(capacity) : null;
-    // q_i = exp((ln p_i − maxLog) / T − logTotal): the lane's reweighting, kept per step
-    this.maxLog = new Float64Array(capacity);
-    this.logTotal = new Float64Array(capacity);
+    this.q = new Float32Array(capacity); // the drawn character's probability in the lane
     const Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
     this.topIds = new Ids(capacity * TOP_CANDIDATES);
     this.topP = new Float32Array(capacity * TOP_CANDIDATES);
+    this.topQ = new Float32Array(capacity * TOP_CANDIDATES);
+    this.maxLog = 0; // the reweighting of the step being recorded: q_i = exp((ln p_i − maxLog) / T) / total
+    this.total = 1;
     this.topCount = Math.min(TOP_CANDIDATES, vocabSize);
   }
 
@@ -102,8 +104,9 @@ export class StepRecords {
     }
     this.p[at] = mine;
     this.rank[at] = rank;
-    this.entropyBits[at] = t === 0 ? 0 : this.entropyOf(p, offset, size, Math.log(largest), at);
+    this.entropyBits[at] = t === 0 ? 0 : this.entropyOf(p, offset, size, Math.log(largest));
     if (this.u) this.u[at] = u;
+    this.q[at] = this.laneShare(mine, rank === 1);
     this.keepTop(p, offset, size, at);
     this.count += 1;
   }
@@ -111,7 +114,7 @@ export class StepRecords {
   // Entropy of the reweighted distribution, in one pass over the weights w_i =
   // exp((ln p_i − max ln p) / T): H = ln W − Σ w_i ln w_i / W, with W = Σ w_i. A tiny T sends
   // every weight but the largest to 0, as in the reference.
-  entropyOf(p, offset, size, maxLog, at) {
+  entropyOf(p, offset, size, maxLog) {
     const t = this.temperature;
     let total = 0;
     let weighted = 0;
@@ -124,8 +127,8 @@ export class StepRecords {
       total += weight;
       weighted += weight * logWeight;
     }
-    this.maxLog[at] = maxLog;
-    this.logTotal[at] = Math.log(total);
+    this.maxLog = maxLog;
+    this.total = total;
     return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
   }
 
@@ -153,25 +156,25 @@ export class StepRecords {
     for (let k = 0; k < kept; k++) {
       this.topIds[base + k] = ids[k];
       this.topP[base + k] = values[k];
+      this.topQ[base + k] = this.laneShare(values[k], k === 0);
     }
   }
 
   // The lane's probability (its reweighted q) of a character with model probability pValue at
-  // step `at`; at T = 0 the greedy pick has 1, everything else 0.
-  laneProbability(at, pValue, isTop1) {
+  // the step being recorded; at T = 0 the greedy pick has 1, everything else 0.
+  laneShare(pValue, isTop1) {
     const t = this.temperature;
     if (t === 0) return isTop1 ? 1 : 0;
     if (pValue <= 0) return 0;
-    return Math.exp((Math.log(pValue) - this.maxLog[at]) / t - this.logTotal[at]);
+    return Math.exp((Math.log(pValue) - this.maxLog) / t) / this.total;
   }
 
   // Step `at`'s top candidates: [{id, p, q}] in rank order.
   candidates(at) {
     const base = at * TOP_CANDIDATES;
-    return Array.from({ length: this.topCount }, (_, k) => {
-      const p = this.topP[base + k];
-      return { id: this.topIds[base + k], p, q: this.laneProbability(at, p, k === 0) };
-    });
+    return Array.from({ length: this.topCount }, (_, k) => ({
+      id: this.topIds[base + k], p: this.topP[base + k], q: this.topQ[base + k],
+    }));
   }
 
   // The records as plain objects with the names the Python reference uses.

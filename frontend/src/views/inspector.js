@@ -31,7 +31,7 @@ export class InspectorView {
     const drawn = text.chars[step];
     const rank = records.rank[step];
     const p = records.p[step];
-    const q = scoring ? p : records.laneProbability(step, p, rank === 1);
+    const q = scoring ? p : records.q[step];
     const t = records.temperature;
     const laneName = scoring ? 'this text' : `this lane (T = ${t})`;
     this.hint.hidden = true;
