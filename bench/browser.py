@@ -1,9 +1,12 @@
 """Generation speed, latency and memory in a real Chromium, per TensorFlow.js backend.
 
     .venv/bin/python bench/browser.py [--backends webgl wasm cpu] [--repeats 3]
+    .venv/bin/python bench/browser.py --likelihood-only [--repeats 5]
 
 Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate and
-prints a table per measure. Every ratio is measured within one run, same machine, same backend.
+the page's own Generate button, and prints a table per measure. Every ratio is measured within
+one run, same machine, same backend. The likelihood measures (what the colours, inspector
+records and live statistics cost) run on wasm.
 """
 
 import argparse
@@ -69,16 +72,113 @@ def measure_memory(page, chars):
     }""", chars)
 
 
+PAGE_RUN = """async () => {
+  const generate = document.querySelector('[data-testid=generate]');
+  generate.click();
+  await new Promise((resolve) => {
+    const check = () => (generate.disabled ? setTimeout(check, 20) : resolve());
+    setTimeout(check, 20);
+  });
+  const status = document.querySelector('[data-testid=status]').textContent;
+  return Number(/\\((\\d+) steps\\/s/.exec(status)[1]);
+}"""
+
+LONG_RUN_FACTS = """() => ({
+  dataStepElements: document.querySelectorAll('[data-step]').length,
+  laneTextElements: [...document.querySelectorAll('[data-testid=lane-text]')]
+    .reduce((n, lane) => n + lane.getElementsByTagName('*').length, 0),
+  chars: [...document.querySelectorAll('[data-testid=lane-text]')].reduce((n, lane) => n + lane.textContent.length, 0),
+})"""
+
+TIMED_SCORE = """async ([seedText, length]) => {
+  let started = performance.now();
+  const run = await window.tempera.generate({ seedText, temperatures: [1.0], length, rngSeed: 7, mode: 'stateful' });
+  const generating = performance.now() - started;
+  started = performance.now();
+  const scored = await window.tempera.score(seedText.slice(-1) + run.lanes[0].text, 'stateful');
+  return { generating, scoring: performance.now() - started, scored: scored.scored };
+}"""
+
+
+def set_page(page, length, likelihood):
+    page.fill("[data-testid=length]", str(length))
+    page.set_checked("[data-testid=likelihood-toggle]", likelihood)
+
+
+def measure_likelihood(browser, url, repeats):
+    """Steps/s through the page with colours and statistics on and off (interleaved), a
+    100,000 x 4 run with colours on (clicks, heap, DOM), and scoring against generating."""
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(f"{url}?backend=wasm&t=0.2,0.5,1.0,1.2")
+    page.evaluate("window.tempera.ready")
+    rates = {True: [], False: []}
+    set_page(page, 2000, True)
+    page.evaluate(PAGE_RUN)  # warm-up
+    for _ in range(repeats):
+        for likelihood in (True, False):
+            set_page(page, 2000, likelihood)
+            rates[likelihood].append(page.evaluate(PAGE_RUN))
+    set_page(page, 100000, True)
+    heap_before = page.evaluate(HEAP_PROBE)
+    page.click("[data-testid=generate]")
+    during = page.evaluate(CLICK_DELAYS, 40)
+    page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled",
+                           timeout=600_000)
+    seconds_status = page.text_content("[data-testid=status]")
+    after = page.evaluate(CLICK_DELAYS, 20)
+    heap_after = page.evaluate(HEAP_PROBE)
+    facts = page.evaluate(LONG_RUN_FACTS)
+    scoring = [page.evaluate(TIMED_SCORE, [SEED, 100000]) for _ in range(max(1, repeats // 2))]
+    page.close()
+    return {"rates": rates, "during": during, "after": after, "heap": (heap_before, heap_after),
+            "facts": facts, "status": seconds_status, "scoring": scoring}
+
+
+def print_likelihood(result):
+    on, off = statistics.median(result["rates"][True]), statistics.median(result["rates"][False])
+    print("Likelihood on the page (wasm, shipped model, 4 lanes x 2,000 characters through the "
+          f"Generate button, {len(result['rates'][True])} interleaved runs each, medians)\n")
+    print("| colours + statistics | steps/s (median) | all runs |")
+    print("|---|---|---|")
+    for likelihood, median in ((False, off), (True, on)):
+        print(f"| {'on' if likelihood else 'off'} | {median:,.0f} | "
+              f"{', '.join(f'{r:,}' for r in result['rates'][likelihood])} |")
+    print(f"\nOn / off: {on / off:.0%} (goal >= 70 %)\n")
+    during, after = result["during"], result["after"]
+    before, grown = result["heap"]
+    facts = result["facts"]
+    print("100,000 characters x 4 lanes with colours on (wasm):\n")
+    print("| click delay during (median / max ms) | after (median / max ms) | JS heap before / after, "
+          "collected (MB) | characters in the lanes | [data-step] elements | elements in the lanes |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {statistics.median(during):.1f} / {during[-1]:.1f} | {statistics.median(after):.1f} / "
+          f"{after[-1]:.1f} | {before / 1e6:.1f} / {grown / 1e6:.1f} | {facts['chars']:,} | "
+          f"{facts['dataStepElements']:,} | {facts['laneTextElements']:,} |")
+    print(f"\n{result['status']}\n")
+    generating = statistics.median(r["generating"] for r in result["scoring"])
+    scoring = statistics.median(r["scoring"] for r in result["scoring"])
+    print("| generating 100,000 characters, 1 lane (s) | scoring them (s) | scoring / generating |")
+    print("|---|---|---|")
+    print(f"| {generating / 1000:.1f} | {scoring / 1000:.1f} | {scoring / generating:.2f} (goal <= 2) |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="+", default=["webgl", "wasm", "cpu"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory-chars", type=int, default=10000)
+    parser.add_argument("--likelihood-only", action="store_true",
+                        help="only what the likelihood view costs (wasm)")
     args = parser.parse_args()
     results = {}
     with serving(quiet=True) as url:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
+            likelihood = measure_likelihood(browser, url, args.repeats)
+            if args.likelihood_only:
+                browser.close()
+                print_likelihood(likelihood)
+                return
             for backend in args.backends:
                 page = browser.new_page()
                 page.goto(f"{url}?backend={backend}&len=100000")
@@ -130,6 +230,8 @@ def main():
         print(f"| {backend} | {latency['readyAfterLoad']:.0f} | {latency['firstCharAfterLoad']:.0f} | "
               f"{clicks['median']:.1f} / {clicks['p95']:.1f} / {clicks['max']:.1f} | "
               f"{memory['before']} / {memory['after']} | {heap} |")
+    print()
+    print_likelihood(likelihood)
 
 
 if __name__ == "__main__":

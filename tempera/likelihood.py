@@ -1,6 +1,6 @@
 """How likely each character was under the model: rank, probability, entropy, lane statistics.
 
-The definitions are in docs/sampling.md ("What the page shows"); frontend/src/likelihood.js
+The definitions are in docs/sampling.md ("How likely each character was"); frontend/src/likelihood.js
 computes the same numbers in the browser, and the tests hold the two together.
 """
 

@@ -83,7 +83,7 @@ export class StepRecords {
     this.topIds = new Ids(capacity * TOP_CANDIDATES);
     this.topP = new Float32Array(capacity * TOP_CANDIDATES);
     this.topQ = new Float32Array(capacity * TOP_CANDIDATES);
-    this.maxLog = 0; // the reweighting of the step being recorded: q_i = exp((ln p_i − maxLog) / T) / total
+    this.weights = null; // the lane's weights at the step being recorded: q_i = weights[i] / total
     this.total = 1;
     this.topCount = Math.min(TOP_CANDIDATES, vocabSize);
   }
@@ -106,7 +106,7 @@ export class StepRecords {
     this.rank[at] = rank;
     this.entropyBits[at] = t === 0 ? 0 : this.entropyOf(p, offset, size, Math.log(largest));
     if (this.u) this.u[at] = u;
-    this.q[at] = this.laneShare(mine, rank === 1);
+    this.q[at] = this.laneShare(chosen, rank === 1);
     this.keepTop(p, offset, size, at);
     this.count += 1;
   }
@@ -116,18 +116,20 @@ export class StepRecords {
   // every weight but the largest to 0, as in the reference.
   entropyOf(p, offset, size, maxLog) {
     const t = this.temperature;
+    const weights = this.weights?.length === size ? this.weights : (this.weights = new Float64Array(size));
     let total = 0;
     let weighted = 0;
     for (let i = 0; i < size; i++) {
       const value = p[offset + i];
+      weights[i] = 0;
       if (value <= 0) continue;
       const logWeight = (Math.log(value) - maxLog) / t;
       const weight = Math.exp(logWeight);
       if (weight === 0) continue;
+      weights[i] = weight;
       total += weight;
       weighted += weight * logWeight;
     }
-    this.maxLog = maxLog;
     this.total = total;
     return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
   }
@@ -156,17 +158,15 @@ export class StepRecords {
     for (let k = 0; k < kept; k++) {
       this.topIds[base + k] = ids[k];
       this.topP[base + k] = values[k];
-      this.topQ[base + k] = this.laneShare(values[k], k === 0);
+      this.topQ[base + k] = this.laneShare(ids[k], k === 0);
     }
   }
 
-  // The lane's probability (its reweighted q) of a character with model probability pValue at
-  // the step being recorded; at T = 0 the greedy pick has 1, everything else 0.
-  laneShare(pValue, isTop1) {
-    const t = this.temperature;
-    if (t === 0) return isTop1 ? 1 : 0;
-    if (pValue <= 0) return 0;
-    return Math.exp((Math.log(pValue) - this.maxLog) / t) / this.total;
+  // The lane's probability (its reweighted q) of character `id` at the step being recorded; at
+  // T = 0 the greedy pick has 1, everything else 0.
+  laneShare(id, isTop1) {
+    if (this.temperature === 0) return isTop1 ? 1 : 0;
+    return this.weights[id] / this.total;
   }
 
   // Step `at`'s top candidates: [{id, p, q}] in rank order.

@@ -188,6 +188,8 @@ export class Page {
       this.useModel(await this.open(entry));
       messages.showError('');
       messages.setStatus(`Model ${entry.name} ready.`);
+      const typed = this.controls.values();
+      await this.chartSeed(typed.seed, typed.mode);
     } catch {
       messages.showError([unavailableLine(entry), `still using ${previous.entry.name}`]);
       messages.setStatus(`Model ${previous.entry.name} ready.`);
@@ -260,12 +262,12 @@ export class Page {
           signal: session.failure.signal,
         },
       ));
-      writer.flush();
+      writer.finish();
       const seconds = (performance.now() - started) / 1000;
       messages.setStatus(`${this.stopRequested ? 'Stopped after' : 'Done:'} ${steps} characters per lane in ` +
         `${seconds.toFixed(1)} s (${Math.round(steps / Math.max(seconds, 1e-3))} steps/s, ${session.backend.name}).`);
     } catch (error) {
-      writer.flush();
+      writer.finish();
       messages.showError(error.message);
       messages.setStatus('Generation failed.');
     } finally {

@@ -11,6 +11,7 @@ export class FirstStepChart {
     this.doc = doc;
     this.root = doc.getElementById('first-step');
     this.table = this.root.querySelector('table');
+    this.scroll = this.root.querySelector('.table-scroll'); // the table scrolls sideways in it when many lanes make it wide
     this.empty = this.root.querySelector('.chart-empty');
     this.p = null;
   }
@@ -47,6 +48,7 @@ export class FirstStepChart {
     this.table.tBodies[0].replaceChildren(...rows);
     this.empty.hidden = true;
     this.table.hidden = false;
+    this.scroll.hidden = false;
   }
 
   cell(tag, content, attributes = {}) {

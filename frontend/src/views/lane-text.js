@@ -7,9 +7,9 @@
 // only the chunk that grows, not the whole lane, as characters arrive.
 import { rankBucket } from '../likelihood.js';
 
-const CHUNK = 256; // a chunk ends at the first line break after this many characters,
-const CHUNK_AT_SPACE = 512; // else at the first space after this many,
-const CHUNK_MOST = 1024; // and at this many regardless
+const CHUNK = 128; // a chunk ends at the first line break after this many characters,
+const CHUNK_AT_SPACE = 256; // else at the first space after this many,
+const CHUNK_MOST = 512; // and at this many regardless
 const NEAR_SCREEN = '300px'; // how far off screen a chunk keeps its elements
 const BUCKET_CLASSES = ['rank-1', 'rank-2-3', 'rank-4-10', 'rank-over-10'];
 
@@ -107,8 +107,8 @@ export class LaneText {
     for (let step = from; step < to; step++) {
       const span = document.createElement('span');
       span.className = BUCKET_CLASSES[rankBucket(rank[step])];
-      span.dataset.step = step;
-      span.textContent = this.chars[step];
+      span.setAttribute('data-step', step);
+      span.append(this.chars[step]);
       fragment.append(span);
     }
     return fragment;

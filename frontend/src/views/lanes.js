@@ -9,6 +9,7 @@ import { inspectTextBy } from './text-inspection.js';
 
 const STATS_EVERY_MS = 250; // live statistics: how often they are redrawn during a run
 const REDRAW_SHARE = 5; // after a redraw of d ms, the next waits 5·d: drawing takes ≤ 1/6
+const REDRAW_MS = 40; // and at least this long: text streams at 25 frames a second
 
 // A word for what a temperature does, shown beside it.
 function kindOf(value) {
@@ -137,8 +138,8 @@ export class LanesView {
 }
 
 // Hands each step's characters to the lanes' texts and keeps their statistics live. The page is
-// redrawn at most once a frame, and less often when a redraw is slow (long coloured lanes), so
-// that drawing never takes more than about a sixth of the time the model has to generate.
+// redrawn 25 times a second at most, and less often when a redraw is slow, so that drawing never
+// takes more than about a sixth of the time the model has to generate.
 class LaneWriter {
   constructor(lanes, seedText, vocab) {
     this.lanes = lanes;
@@ -186,7 +187,14 @@ class LaneWriter {
       if (following[index]) text.scrollToEnd();
     });
     const now = performance.now();
-    this.notBefore = now + REDRAW_SHARE * (now - started);
+    this.notBefore = now + Math.max(REDRAW_MS, REDRAW_SHARE * (now - started));
+  }
+
+  // Draws what is pending and the final statistics: the run has ended (or stopped, or failed),
+  // and the last redraw may have come within STATS_EVERY_MS of the one before it.
+  finish() {
+    this.flush();
+    this.showStats();
   }
 
   showStats(now = performance.now()) {
