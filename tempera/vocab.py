@@ -74,7 +74,8 @@ class Vocabulary:
         An empty seed, or one with no known character, is an error.
         """
         if not seed:
-            raise TemperaError(f"the {what} text is empty: type at least one character")
+            named = "seed text" if what == "seed" else what
+            raise TemperaError(f"the {named} is empty: type at least one character")
         folded = self.lowercase and seed.lower() != seed
         text = seed.lower() if self.lowercase else seed
         kept = [c for c in text if c in self.index]

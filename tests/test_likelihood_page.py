@@ -595,7 +595,7 @@ def test_the_score_view_equals_the_reference(pages, models_dir, model, backend, 
 @pytest.mark.parametrize("text, message", [
     ("a😀§", "a text to score needs at least two characters the model knows"),
     ("😀§", "the text has no character the model knows: '😀', '§'"),
-    ("", "the text text is empty"),
+    ("", "is empty: type at least one character"),
 ])
 def test_a_text_too_short_to_score_is_an_error_not_a_crash(pages, models_dir, text, message):
     page = pages(SHIPPED, "wasm")

@@ -23,7 +23,7 @@ export class Vocabulary {
   // {text, ids, folded, dropped (distinct, in order), droppedCount, report}
   // `what` names the text in messages: the seed, or a text to score.
   encodeSeed(seed, what = 'seed') {
-    if (!seed) throw new SeedError(`the ${what} text is empty: type at least one character`);
+    if (!seed) throw new SeedError(`the ${what === 'seed' ? 'seed text' : what} is empty: type at least one character`);
     const folded = this.lowercase && seed.toLowerCase() !== seed;
     const source = this.lowercase ? seed.toLowerCase() : seed;
     const kept = [];

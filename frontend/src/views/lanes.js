@@ -27,7 +27,9 @@ export class LanesView {
     this.template = doc.getElementById('lane-template');
     this.addButton = doc.getElementById('add-lane');
     this.addButton.title = `add a lane (at most ${MAX_LANES})`;
-    this.addButton.addEventListener('click', () => this.add(1.0));
+    this.addButton.addEventListener('click', () => {
+      if (this.add(1.0)) this.temperatureHandler(); // the first-step chart gets the new lane's column
+    });
     this.running = false;
     this.texts = new WeakMap(); // lane element -> its LaneText
     this.inspectHandler = () => {};
