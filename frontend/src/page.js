@@ -51,17 +51,35 @@ export class Page {
     this.controlState = { ready: false, loading: false, running: false, scoring: false }; // what the controls allow
     this.stopRequested = false; // by the Stop button, for the page's own run
     this.pinned = false; // the inspector keeps a clicked or key-chosen character until Escape
+    this.marked = null; // the LaneText whose character the inspector marks
   }
 
-  // A character was pointed at (how: 'hover'), clicked, focused or reached by keys.
+  // A character of source.text was pointed at (how: 'hover'), clicked ('pin'), focused, reached
+  // by keys, or Escape was pressed ('unpin'). A clicked or key-chosen character stays in the
+  // inspector, marked in its text, until Escape or a second click on it.
   inspect(source, step, how) {
-    if (how === 'unpin' || step === null) {
-      this.pinned = false;
+    const { text } = source;
+    const again = how === 'pin' && this.pinned && this.marked === text && text.active === step;
+    if (how === 'unpin' || again) {
+      this.unpin();
       return;
     }
     if (how === 'hover' && this.pinned) return;
-    if (how !== 'hover') this.pinned = true;
+    if (how !== 'hover') {
+      if (this.marked && this.marked !== text) this.marked.mark(null);
+      this.marked = text;
+      text.mark(step, { scroll: how === 'key' });
+      if (how !== 'focus') this.pinned = true;
+    }
     this.inspector.show(source, step, { announce: how !== 'hover' });
+  }
+
+  unpin() {
+    if (!this.pinned && !this.marked) return;
+    this.pinned = false;
+    this.marked?.mark(null);
+    this.marked = null;
+    this.inspector.say('Unpinned: pointing at a character shows it again.');
   }
 
   // Resolves once the page works; rejects, with the reasons shown on the page, if it cannot.
@@ -239,6 +257,7 @@ export class Page {
     const size = loaded.vocab.size;
     this.inspector.clear();
     this.pinned = false;
+    this.marked = null;
     this.stopRequested = false;
     this.setControls({ running: true });
     messages.setStatus('Generating…');
@@ -291,10 +310,13 @@ export class Page {
           onProgress: (done, total) => messages.setStatus(`Scoring… ${done.toLocaleString('en')} of ${total.toLocaleString('en')} characters`),
         });
         this.inspector.clear();
+        this.marked?.mark(null);
         this.pinned = false;
+        this.marked = null;
         this.scoreView.show(scoreTotals(mode, encoding, records), records, vocab, encoding.report);
         const seconds = (performance.now() - started) / 1000;
-        messages.setStatus(`Scored ${records.count.toLocaleString('en')} characters in ${seconds.toFixed(1)} s.`);
+        const bits = this.scoreView.bits.textContent;
+        messages.setStatus(`Scored ${records.count.toLocaleString('en')} characters in ${seconds.toFixed(1)} s: ${bits}.`);
       });
     } catch (error) {
       messages.showError(reasonOf(error));

@@ -110,6 +110,11 @@ export class InspectorView {
       `, entropy ${shortNumber(records.entropyBits[step])} bits. Top: ${others}.`;
   }
 
+  // A line for screen readers only.
+  say(text) {
+    this.summary.textContent = text;
+  }
+
   // Back to the hint: the text it showed is gone.
   clear() {
     this.source = null;

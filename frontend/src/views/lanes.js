@@ -122,8 +122,11 @@ export class LanesView {
       lane.querySelector('.remove').disabled = this.running || lanes.length <= 1;
       lane.querySelector('.temperature').disabled = this.running;
       lane.querySelector('.score-lane').disabled = this.running || this.texts.get(lane).length === 0;
+      const name = `lane ${index + 1}`;
       lane.querySelector('.lane-scroll').setAttribute('aria-label',
-        `Lane ${index + 1} text; with likelihood on, arrow keys move between characters`);
+        `Lane ${index + 1} text, the seed first; with likelihood on, arrow keys move between characters`);
+      lane.querySelector('.score-lane').setAttribute('aria-label', `Score ${name}'s text`);
+      lane.querySelector('.remove').setAttribute('aria-label', `Remove ${name}`);
     });
   }
 

@@ -1,6 +1,8 @@
 // Pointer and keyboard on a coloured text (views/lane-text.js): pointing at a character shows it
-// in the inspector, a click or tap pins it there, and with the text focused the arrow keys move
-// character by character (Home and End jump to the ends, Escape unpins).
+// in the inspector, a click or tap pins it there (a second one unpins), and with the text
+// focused the arrow keys move character by character (Home and End jump to the ends, Escape
+// unpins). onInspect(step, how) gets how = 'hover', 'pin', 'focus', 'key' or 'unpin'; the page
+// decides what is pinned and marks the character.
 export function inspectTextBy(laneText, onInspect) {
   const { scroller } = laneText;
   const stepOf = (event) => {
@@ -9,9 +11,7 @@ export function inspectTextBy(laneText, onInspect) {
   };
   const go = (step, how) => {
     if (laneText.records === null || laneText.length === 0) return;
-    const clamped = Math.max(0, Math.min(laneText.length - 1, step));
-    if (how !== 'hover') laneText.mark(clamped, { scroll: how === 'key' });
-    onInspect(clamped, how);
+    onInspect(Math.max(0, Math.min(laneText.length - 1, step)), how);
   };
   scroller.addEventListener('mouseover', (event) => {
     const step = stepOf(event);
