@@ -5,6 +5,10 @@
 // After the first, each chunk is a block that starts just after a line break (or a space, in a
 // text without them), which looks the same as one flowing text but lets the browser lay out
 // only the chunk that grows, not the whole lane, as characters arrive.
+// While a run streams, an element per character would cost more than the model's step, so the
+// text on screen is plain and tinted through the CSS Custom Highlight API (ranges, no elements);
+// the chunks on screen get their elements when the run ends, and any chunk as soon as a person
+// points at it or moves into it by keyboard.
 import { rankBucket } from '../likelihood.js';
 
 const CHUNK = 128; // a chunk ends at the first line break after this many characters,
@@ -12,6 +16,21 @@ const CHUNK_AT_SPACE = 256; // else at the first space after this many,
 const CHUNK_MOST = 512; // and at this many regardless
 const NEAR_SCREEN = '300px'; // how far off screen a chunk keeps its elements
 const BUCKET_CLASSES = ['rank-1', 'rank-2-3', 'rank-4-10', 'rank-over-10'];
+
+// One Highlight per bucket, shared by every text on the page; false where the browser has none.
+let tints = null;
+
+function bucketTints() {
+  if (tints === null) {
+    const supported = typeof CSS !== 'undefined' && CSS.highlights && typeof Highlight === 'function';
+    tints = supported ? BUCKET_CLASSES.map((name) => {
+      const highlight = new Highlight();
+      CSS.highlights.set(name, highlight);
+      return highlight;
+    }) : false;
+  }
+  return tints;
+}
 
 export class LaneText {
   // scroller: the element that scrolls (and takes the keyboard); target: where the characters
@@ -28,8 +47,11 @@ export class LaneText {
   }
 
   // Starts a new text after `prefixText`; records (StepRecords) colour it, or null for plain text.
-  reset(prefixText, records) {
+  // streaming: characters will arrive during a run (see settle()).
+  reset(prefixText, records, { streaming = false } = {}) {
     this.observer.disconnect();
+    this.chunks?.forEach((chunk) => this.untint(chunk));
+    this.streaming = streaming && records !== null && Boolean(bucketTints());
     this.prefix.textContent = prefixText;
     this.target.replaceChildren();
     this.prefixText = prefixText;
@@ -70,7 +92,11 @@ export class LaneText {
       if (!chunk || chunk.closed) chunk = this.newChunk(this.shown);
       const end = this.chunkEnd(chunk);
       if (chunk.hydrated) chunk.element.append(this.spans(this.shown, end));
-      else chunk.element.append(this.chars.slice(this.shown, end).join(''));
+      else {
+        const node = document.createTextNode(this.chars.slice(this.shown, end).join(''));
+        chunk.element.append(node);
+        if (this.streaming && chunk.visible) this.tint(chunk, node, this.shown, end);
+      }
       chunk.end = end;
       this.shown = end;
     }
@@ -92,7 +118,12 @@ export class LaneText {
   newChunk(start) {
     const element = document.createElement('span');
     if (this.chunks.length) element.className = 'chunk-block';
-    const chunk = { element, start, end: start, hydrated: this.records !== null, closed: false };
+    const chunk = {
+      element, start, end: start, closed: false,
+      hydrated: this.records !== null && !this.streaming,
+      visible: true, // new text is written at the end, where the reader is
+      tinted: [], // [bucket, Range] while streaming
+    };
     this.chunks.push(chunk);
     this.chunkOf.set(element, chunk);
     this.target.append(element);
@@ -114,17 +145,70 @@ export class LaneText {
     return fragment;
   }
 
+  // Ranges over the text node `node` (steps from..to) for each stretch of one bucket.
+  tint(chunk, node, from, to) {
+    const highlights = bucketTints();
+    const { rank } = this.records;
+    let offset = 0;
+    let runStart = 0;
+    let bucket = rankBucket(rank[from]);
+    for (let step = from; step <= to; step++) {
+      const next = step < to ? rankBucket(rank[step]) : -1;
+      if (next !== bucket) {
+        const range = new Range();
+        range.setStart(node, runStart);
+        range.setEnd(node, offset);
+        highlights[bucket].add(range);
+        chunk.tinted.push([bucket, range]);
+        runStart = offset;
+        bucket = next;
+      }
+      if (step < to) offset += this.chars[step].length; // UTF-16 units, as ranges count
+    }
+  }
+
+  untint(chunk) {
+    if (!chunk.tinted.length) return;
+    const highlights = bucketTints();
+    chunk.tinted.forEach(([bucket, range]) => highlights[bucket].delete(range));
+    chunk.tinted = [];
+  }
+
   onVisibility(entries) {
     for (const entry of entries) {
       const chunk = this.chunkOf.get(entry.target);
       if (!chunk) continue;
-      if (entry.isIntersecting) this.hydrate(chunk);
-      else this.dehydrate(chunk);
+      chunk.visible = entry.isIntersecting;
+      if (!entry.isIntersecting) this.dehydrate(chunk);
+      else if (!this.streaming) this.hydrate(chunk);
+      else if (!chunk.hydrated && !chunk.tinted.length) this.retint(chunk);
     }
+  }
+
+  // A chunk scrolled back into view while the run streams: tinted again, as one text node.
+  retint(chunk) {
+    const node = document.createTextNode(this.chars.slice(chunk.start, chunk.end).join(''));
+    chunk.element.replaceChildren(node);
+    if (chunk.end > chunk.start) this.tint(chunk, node, chunk.start, chunk.end);
+  }
+
+  // The run has ended: the chunks on screen get their elements.
+  settle() {
+    this.streaming = false;
+    this.chunks.forEach((chunk) => {
+      if (chunk.visible) this.hydrate(chunk);
+    });
+  }
+
+  // The chunk `element` gets its elements (a person points at it during a run).
+  hydrateElement(element) {
+    const chunk = this.chunkOf.get(element);
+    if (chunk) this.hydrate(chunk);
   }
 
   hydrate(chunk) {
     if (chunk.hydrated || this.records === null) return;
+    this.untint(chunk);
     chunk.element.replaceChildren(this.spans(chunk.start, chunk.end));
     chunk.hydrated = true;
     const { active } = this;
@@ -134,6 +218,7 @@ export class LaneText {
   }
 
   dehydrate(chunk) {
+    this.untint(chunk);
     if (!chunk.hydrated || chunk === this.chunks[this.chunks.length - 1]) return;
     chunk.element.replaceChildren(this.chars.slice(chunk.start, chunk.end).join(''));
     chunk.hydrated = false;

@@ -9,7 +9,9 @@ import { inspectTextBy } from './text-inspection.js';
 
 const STATS_EVERY_MS = 250; // live statistics: how often they are redrawn during a run
 const REDRAW_SHARE = 5; // after a redraw of d ms, the next waits 5·d: drawing takes ≤ 1/6
-const REDRAW_MS = 40; // and at least this long: text streams at 25 frames a second
+// and at least this long: plain text streams at 10 frames a second, coloured text at 5 (painting
+// it costs the browser several times more, and that time would come out of the model's)
+const REDRAW_MS = { plain: 100, coloured: 200 };
 
 // A word for what a temperature does, shown beside it.
 function kindOf(value) {
@@ -143,8 +145,8 @@ export class LanesView {
 }
 
 // Hands each step's characters to the lanes' texts and keeps their statistics live. The page is
-// redrawn 25 times a second at most, and less often when a redraw is slow, so that drawing never
-// takes more than about a sixth of the time the model has to generate.
+// redrawn 10 times a second at most (5 when coloured), and less often when a redraw is slow, so
+// that drawing takes little of the time the model has to generate.
 class LaneWriter {
   constructor(lanes, seedText, vocab) {
     this.lanes = lanes;
@@ -157,11 +159,13 @@ class LaneWriter {
     this.lastStats = 0;
     this.frame = null;
     this.notBefore = 0; // the next redraw waits until then
+    this.redrawMs = REDRAW_MS.plain;
   }
 
   begin(records) {
+    this.redrawMs = records.some(Boolean) ? REDRAW_MS.coloured : REDRAW_MS.plain;
     this.lanes.forEach((lane, index) => {
-      lane.text.reset(this.seedText, records[index]);
+      lane.text.reset(this.seedText, records[index], { streaming: true });
       lane.tally = records[index] ? new LaneTally(this.vocab.size) : null;
     });
   }
@@ -192,13 +196,14 @@ class LaneWriter {
       if (following[index]) text.scrollToEnd();
     });
     const now = performance.now();
-    this.notBefore = now + Math.max(REDRAW_MS, REDRAW_SHARE * (now - started));
+    this.notBefore = now + Math.max(this.redrawMs, REDRAW_SHARE * (now - started));
   }
 
   // Draws what is pending and the final statistics: the run has ended (or stopped, or failed),
   // and the last redraw may have come within STATS_EVERY_MS of the one before it.
   finish() {
     this.flush();
+    this.lanes.forEach(({ text }) => text.settle());
     this.showStats();
   }
 

@@ -16,6 +16,7 @@ export function inspectTextBy(laneText, onInspect) {
   scroller.addEventListener('mouseover', (event) => {
     const step = stepOf(event);
     if (step !== null) go(step, 'hover');
+    else laneText.hydrateElement(event.target); // plain text while a run streams
   });
   scroller.addEventListener('click', (event) => {
     const step = stepOf(event);
