@@ -3,8 +3,9 @@
     .venv/bin/python bench/browser.py [--backends webgl wasm cpu] [--repeats 3]
     .venv/bin/python bench/browser.py --likelihood-only [--repeats 5]
 
-Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate and
-the page's own Generate button, and prints a table per measure. Every ratio is measured within
+Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate (the
+speed and memory tables without likelihood records, to measure the generator alone) and the
+page's own Generate button, and prints a table per measure. Every ratio is measured within
 one run, same machine, same backend. The likelihood measures (what the colours, inspector
 records and live statistics cost) run on wasm.
 """
@@ -30,7 +31,7 @@ TIMED_RUN = """async ([options, repeats]) => {
   const rates = [];
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
-    await window.tempera.generate({ ...options, rngSeed: i });
+    await window.tempera.generate({ ...options, rngSeed: i, records: false });
     rates.push(options.length / ((performance.now() - started) / 1000));
   }
   rates.sort((a, b) => a - b);
@@ -66,7 +67,7 @@ def measure_memory(page, chars):
       const before = window.tempera.memory().numTensors;
       const heapBefore = heap();
       await window.tempera.generate({ seedText: 'the', temperatures: [0.2, 0.5, 1.0, 1.2],
-                                      length: chars, rngSeed: 1, mode: 'stateful' });
+                                      length: chars, rngSeed: 1, mode: 'stateful', records: false });
       const heapAfter = heap();
       return { before, after: window.tempera.memory().numTensors, heapBefore, heapAfter };
     }""", chars)
