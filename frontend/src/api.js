@@ -8,7 +8,7 @@
 //   memory()                       tf.memory(); backend, model: what runs now
 import * as tf from '@tensorflow/tfjs';
 
-import { bitsPerChar, laneStatistics } from './likelihood.js';
+import { laneStatistics, scoreTotals } from './likelihood.js';
 import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
 import { SeedError } from './vocab.js';
 
@@ -31,20 +31,6 @@ async function generate(session, { seedText, temperatures, length, rngSeed, mode
       notes: runNotes(encoding, mode, checkLength(length)),
     };
   });
-}
-
-// The totals `tempera score --json` reports for a scored text (without its per-character list).
-export function scoreTotals(mode, encoding, records) {
-  const bits = bitsPerChar(records.p, records.count);
-  return {
-    mode,
-    text: encoding.text,
-    scored: records.count,
-    dropped: encoding.droppedCount,
-    dropped_chars: encoding.dropped,
-    bits_per_char: bits,
-    nats_per_char: bits === null ? null : bits * Math.LN2,
-  };
 }
 
 async function score(session, text, mode = MODES[0]) {

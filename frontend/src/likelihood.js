@@ -260,3 +260,17 @@ export class LaneTally {
     };
   }
 }
+
+// The totals `tempera score --json` reports for a scored text (without its per-character list).
+export function scoreTotals(mode, encoding, records) {
+  const bits = bitsPerChar(records.p, records.count);
+  return {
+    mode,
+    text: encoding.text,
+    scored: records.count,
+    dropped: encoding.droppedCount,
+    dropped_chars: encoding.dropped,
+    bits_per_char: bits,
+    nats_per_char: bits === null ? null : bits * Math.LN2,
+  };
+}

@@ -2,11 +2,11 @@
 // (views/) to generation. What it shares with window.tempera is in the Session.
 import { chooseBackend, onBackendLost } from './backend.js';
 import { fetchCatalog, unavailableLine } from './catalog.js';
+import { scoreTotals } from './likelihood.js';
 import { openModel } from './loaded-model.js';
 import { checkLength, runNotes } from './run-options.js';
 import { checkRngSeed, checkTemperature, SamplingError } from './sampling.js';
 import { readUrl, writeUrl } from './url-state.js';
-import { scoreTotals } from './api.js';
 import { ControlsView } from './views/controls.js';
 import { FactsView } from './views/facts.js';
 import { FirstStepChart } from './views/first-step-chart.js';
