@@ -7,6 +7,7 @@ saved by the real tensorflowjs converter.
 
 import datetime
 import os
+import tempfile
 
 import numpy as np
 
@@ -15,14 +16,19 @@ from tempera.atomic import staged_folder, write_json
 from tempera.bundle import FORMAT_VERSION, load_bundle
 from tempera.errors import TemperaError
 from tempera.generate import MODES
+from tempera.held_out import held_out_loss, held_out_windows, split_held_out
 from tempera.outputs import bundle_folder_problem, check_output_folder
-from tempera.training.evaluate import bits, held_out_step
+from tempera.held_out import held_out_step
+from tempera.training.evaluate import bits
 from tempera.training.model import build_model
 from tempera.training.options import check_config
 from tempera.training.recipes import Recipe
 from tempera.training.run_folder import RunFolder
 
 SELF_CHECK_TOLERANCE = 1e-5
+# The converter's weight quantisations, by the name `--quantize` takes: every weight stored as
+# float16, or as uint8 with a min and scale per weight (TensorFlow.js decodes both on load).
+QUANTIZATIONS = {"float16": {"float16": "*"}, "uint8": {"uint8": "*"}}
 
 
 def choose_epoch(run: RunFolder, epoch: int | None) -> dict:
@@ -68,21 +74,64 @@ def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes
     }
 
 
-def self_check(model, folder: str, vocab_size: int) -> float:
-    """The bundle, read back by the NumPy reader, must predict what Keras predicts."""
+def self_check(model, folder: str, vocab_size: int, quantize: str | None) -> float:
+    """The bundle, read back by the NumPy reader, must predict what Keras predicts; a quantised
+    one must hold the Keras weights to within its quantisation step."""
+    if quantize:
+        check_quantized_weights(model, folder)
     ids = np.random.default_rng(0).integers(vocab_size, size=(2, 24))
     keras_probabilities = model.predict(np.eye(vocab_size, dtype=np.float32)[ids], verbose=0)[:, -1]
     bundle = load_bundle(folder)
     numpy_probabilities, _ = bundle.model.run(ids)
     difference = float(np.abs(keras_probabilities - numpy_probabilities).max())
-    if difference > SELF_CHECK_TOLERANCE:
+    if not quantize and difference > SELF_CHECK_TOLERANCE:
         raise TemperaError(f"exported bundle disagrees with the Keras model (max |dp| = {difference:.2e})")
     return difference
 
 
-def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = False) -> dict:
+def check_quantized_weights(model, folder: str) -> None:
+    """uint8: within one step (scale) of the original; float16: within float16's rounding."""
+    import json
+
+    from tempera.bundle import read_weights
+
+    with open(os.path.join(folder, "model.json"), encoding="utf-8") as handle:
+        manifest = json.load(handle)["weightsManifest"]
+    stored = read_weights(folder, manifest)
+    entries = {entry["name"]: entry for group in manifest for entry in group["weights"]}
+    for weight in model.weights:
+        name = weight.name.split(":")[0]
+        original, decoded = weight.numpy(), stored[name]
+        quantization = entries[name].get("quantization", {})
+        bound = (quantization["scale"] if quantization.get("dtype") == "uint8"
+                 else np.abs(original) * 2.0 ** -10 + 2.0 ** -24)
+        if np.any(np.abs(decoded - original) > bound + 1e-7):
+            raise TemperaError(f"the quantised bundle's weight {name} is further from the "
+                               "model's than its quantisation allows")
+
+
+def measure_held_out(config: dict, vocab: list, folders: list, maxlen: int) -> list | None:
+    """The held-out loss of each bundle folder by the NumPy reference, on the run's own held-out
+    windows; None when the run's corpus is no longer where it was, or has changed."""
+    from tempera.training.corpus import load_corpus
+
+    try:
+        corpus = load_corpus(config.get("corpus_path") or config["corpus"], config["lowercase"], 0)
+    except (TemperaError, OSError):
+        return None
+    if config.get("corpus_sha256") not in (None, corpus.sha256) or set(corpus.chars) - set(vocab):
+        return None
+    _, val_ids = split_held_out(corpus.reindexed(vocab).ids, config["val_fraction"])
+    windows = held_out_windows(val_ids, maxlen)
+    return [held_out_loss(load_bundle(folder).model, windows) for folder in folders]
+
+
+def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = False,
+               quantize: str | None = None) -> dict:
     import tensorflowjs
 
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise TemperaError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, got {quantize!r}")
     run = RunFolder(run_path)
     if not run.exists():
         raise TemperaError(f"{run_path} is not a tempera run folder (no config.json)")
@@ -103,15 +152,38 @@ def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = 
 
     try:
         with staged_folder(out) as staging:
-            tensorflowjs.converters.save_keras_model(model, staging)
+            tensorflowjs.converters.save_keras_model(
+                model, staging, quantization_dtype_map=QUANTIZATIONS.get(quantize))
             weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
                                 for f in os.listdir(staging) if f.endswith(".bin"))
             meta = metadata(config, vocab, recipe, row, weights_bytes)
+            if quantize:
+                meta["quantization"] = quantize
             write_json(os.path.join(staging, "tempera.json"), meta)
-            meta["self_check_max_dp"] = self_check(model, staging, len(vocab))
+            if quantize:
+                meta["held_out"].update(quantized_held_out(model, config, vocab, staging, recipe.maxlen))
+                write_json(os.path.join(staging, "tempera.json"), meta)
+            meta["self_check_max_dp"] = self_check(model, staging, len(vocab), quantize)
     except OSError as error:
         raise TemperaError(f"cannot write the bundle to {out}: {error.strerror or error}") from None
     return meta
+
+
+def quantized_held_out(model, config: dict, vocab: list, staging: str, maxlen: int) -> dict:
+    """Beside the training run's float32 figure: the held-out loss of the quantised weights and
+    of the float32 ones, both by the NumPy reference on the same windows."""
+    import tensorflowjs
+
+    with tempfile.TemporaryDirectory(prefix=".tempera-tmp-") as float32_folder:
+        tensorflowjs.converters.save_keras_model(model, float32_folder)
+        with open(os.path.join(float32_folder, "tempera.json"), "w", encoding="utf-8") as handle:
+            with open(os.path.join(staging, "tempera.json"), encoding="utf-8") as staged:
+                handle.write(staged.read())
+        losses = measure_held_out(config, vocab, [staging, float32_folder], maxlen)
+    if losses is None:
+        return {"quantized_loss_note": "the run's corpus was not found unchanged; not measured"}
+    return {"quantized_loss_nats_per_char": round(losses[0], 6),
+            "float32_loss_nats_per_char_reference": round(losses[1], 6)}
 
 
 def check_finite(model, row: dict) -> None:

@@ -6,6 +6,7 @@ the wrong type, is reported as a TemperaError that names the file and what is wr
 """
 
 import json
+import math
 import os
 from dataclasses import dataclass
 
@@ -91,8 +92,12 @@ def check_meta(meta: dict, folder: str) -> None:
 
 
 # ---- model.json: the weights manifest and its shards ------------------------------------------
+# The converter's weight quantisations TensorFlow.js reads, and the bytes each value takes.
+QUANTIZED_SIZES = {"uint8": 1, "uint16": 2, "float16": 2}
+
+
 def check_manifest(manifest, folder: str) -> None:
-    """The weightsManifest's structure; tempera reads float32 weights only."""
+    """The weightsManifest's structure: float32 weights, stored as they are or quantised."""
     def fail(problem):
         raise BundleError(f"model.json in {folder}: {problem}")
 
@@ -113,10 +118,33 @@ def check_manifest(manifest, folder: str) -> None:
             if not isinstance(shape, list) or not all(_is_whole(d) and d >= 0 for d in shape):
                 fail(f"weight {name} has shape {shape!r}, not a list of whole numbers")
             if "quantization" in entry:
-                fail(f"weight {name} is quantized; this tempera reads float32 weights only")
+                check_quantization(entry["quantization"], name, fail)
             if entry.get("dtype") != "float32":
                 fail(f"weight {name} has dtype {entry.get('dtype')!r}; "
                      "this tempera reads float32 weights only")
+
+
+def check_quantization(quantization, name: str, fail) -> None:
+    if not isinstance(quantization, dict) or quantization.get("dtype") not in QUANTIZED_SIZES:
+        shown = quantization.get("dtype") if isinstance(quantization, dict) else quantization
+        fail(f"weight {name} is quantized as {shown!r}; tempera reads "
+             f"{', '.join(QUANTIZED_SIZES)} quantization")
+    if quantization["dtype"] != "float16":
+        for key in ("min", "scale"):
+            if not _is_number(quantization.get(key)) or not math.isfinite(quantization[key]):
+                fail(f"weight {name} is quantized as {quantization['dtype']} without a finite '{key}'")
+
+
+def dequantized(buffer: bytes, offset: int, count: int, quantization: dict | None) -> np.ndarray:
+    """`count` float32 values at `offset`, decoded as TensorFlow.js decodes them: uint8 and
+    uint16 as q * scale + min in float64, then rounded to float32; float16 widened exactly."""
+    if quantization is None:
+        return np.frombuffer(buffer, "<f4", count, offset)
+    kind = quantization["dtype"]
+    if kind == "float16":
+        return np.frombuffer(buffer, "<f2", count, offset).astype(np.float32)
+    stored = np.frombuffer(buffer, "<u1" if kind == "uint8" else "<u2", count, offset)
+    return (stored.astype(np.float64) * quantization["scale"] + quantization["min"]).astype(np.float32)
 
 
 def _read_shards(folder: str, paths: list) -> bytes:
@@ -134,18 +162,18 @@ def read_weights(folder: str, manifest: list) -> dict:
     """All weights of a tfjs weights manifest, by name, as float32 arrays (all finite)."""
     check_manifest(manifest, folder)
     weights = {}
-    dtype = np.dtype("<f4")
     for group in manifest:
         buffer = _read_shards(folder, group["paths"])
         offset = 0
         for entry in group["weights"]:
             count = int(np.prod(entry["shape"], dtype=np.int64))
-            size = count * dtype.itemsize
+            quantization = entry.get("quantization")
+            size = count * (QUANTIZED_SIZES[quantization["dtype"]] if quantization else 4)
             if offset + size > len(buffer):
                 raise BundleError(f"weight shard {', '.join(group['paths'])} in {folder} is "
                                   f"truncated: {entry['name']} needs bytes {offset}..{offset + size}, "
                                   f"the shards hold {len(buffer)}")
-            values = np.frombuffer(buffer, dtype, count, offset).reshape(entry["shape"])
+            values = dequantized(buffer, offset, count, quantization).reshape(entry["shape"])
             if not np.isfinite(values).all():
                 raise BundleError(f"weight {entry['name']} in {folder} holds NaN or infinite "
                                   "values: the model is broken (did its training diverge?)")

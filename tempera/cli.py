@@ -43,10 +43,17 @@ def cmd_export(args) -> int:
         import_quietly("tensorflowjs")
     except ImportError as error:
         _needs_training_extra(error)
-    meta = exporter.export_run(args.run, args.out, epoch=args.epoch, force=args.force)
-    print(f"exported epoch {meta['epochs']} (held-out {meta['held_out']['loss_nats_per_char']:.4f} "
+    meta = exporter.export_run(args.run, args.out, epoch=args.epoch, force=args.force,
+                               quantize=args.quantize)
+    held_out = meta["held_out"]
+    print(f"exported epoch {meta['epochs']} (held-out {held_out['loss_nats_per_char']:.4f} "
           f"nats/char, {meta['weights_bytes'] / 1e6:.2f} MB of weights) to {args.out}; "
           f"NumPy reader agrees with Keras to {meta['self_check_max_dp']:.1e}")
+    if "quantized_loss_nats_per_char" in held_out:
+        print(f"{args.quantize} weights: held-out {held_out['quantized_loss_nats_per_char']:.4f} "
+              f"nats/char by the NumPy reference, float32 {held_out['float32_loss_nats_per_char_reference']:.4f}")
+    elif "quantized_loss_note" in held_out:
+        print_notes(f"held-out loss of the {args.quantize} weights: {held_out['quantized_loss_note']}")
     return 0
 
 
@@ -179,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--batch", type=int, help="sequences per batch (1 to 65536)")
     train.add_argument("--seq-len", type=int, help="characters per training sequence (1 to 10000)")
     train.add_argument("--learning-rate", type=float, help="above 0")
+    train.add_argument("--dropout", type=float,
+                       help="share of each LSTM layer's outputs dropped while training (0 to <1)")
     train.add_argument("--seed", type=int, help="random seed of the run (default 1337)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="Keras progress output: 0 none, 1 bar, 2 a line per epoch")
@@ -189,6 +198,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="bundle folder to write")
     export.add_argument("--epoch", type=int, help="epoch to export (default: best held-out loss)")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.add_argument("--quantize", choices=["float16", "uint8"],
+                        help="store the weights as float16 (half the size) or uint8 (a quarter), "
+                             "with the converter's own quantisation")
     export.set_defaults(handler=cmd_export)
 
     sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")

@@ -51,7 +51,7 @@ FORM_RUNS = {
                             length=40, rng=9),
 }
 FORM_CASES = ([(SHIPPED, backend, mode) for backend in BACKENDS for mode in MODES]
-              + [(SMALL, backend, mode) for backend in ("wasm", "cpu") for mode in MODES])
+              + [(SMALL, backend, mode) for backend in BACKENDS for mode in MODES])
 
 API_RUNS = {
     "stateful": dict(seedText="What is noble? 😀", temperatures=[0, 0.3, 1.0, 2.0], length=300,

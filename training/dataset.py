@@ -8,12 +8,6 @@ import numpy as np
 import tensorflow as tf
 
 
-def split_held_out(ids: np.ndarray, val_fraction: float):
-    """The last `val_fraction` of the text is held out, as one contiguous piece."""
-    cut = len(ids) - int(round(len(ids) * val_fraction))
-    return ids[:cut], ids[cut:]
-
-
 def ids_tensor(ids) -> tf.Tensor:
     """The ids as a tensor of their own small dtype; make it once and reuse it every epoch."""
     return tf.convert_to_tensor(ids)

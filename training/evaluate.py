@@ -5,16 +5,12 @@ It is the same for every recipe, so the notebook's model and ours are compared f
 
 import math
 
+from tempera.held_out import held_out_step
+
 from .dataset import last_step_batches
 from .model import build_model
 
-HELD_OUT_STEP = 3  # a window every 3 chars of the held-out text, as the notebook samples
-MAX_WINDOWS = 25_000  # beyond this (a held-out text over 75k chars) windows are spread wider
 EVAL_BATCH = 1024
-
-
-def held_out_step(val_chars: int) -> int:
-    return max(HELD_OUT_STEP, -(-val_chars // MAX_WINDOWS))
 
 
 class HeldOut:

@@ -11,7 +11,7 @@ from tempera.errors import TemperaError
 
 from .recipes import RECIPE_ALIASES, RECIPES, Recipe, option
 
-RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate")
+RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate", "dropout")
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**31 - 1  # Keras seeds its generators with seed + epoch, which must stay below 2**32
 

@@ -25,6 +25,7 @@ class Recipe:
     clipnorm: float | None = None
     lr_decay: float = 1.0  # the learning rate of epoch e is learning_rate * lr_decay ** (e - 1)
     maxlen: int = 60  # context of window-mode generation and of the held-out metric
+    dropout: float = 0.0  # share of each LSTM layer's outputs dropped while training
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +59,9 @@ class Recipe:
             raise TemperaError(f"the recipe's clipnorm must be a number above 0, got {self.clipnorm!r}")
         if not is_positive_number(self.lr_decay):
             raise TemperaError(f"the recipe's lr_decay must be a number above 0, got {self.lr_decay!r}")
+        if (isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float))
+                or not math.isfinite(self.dropout) or not 0 <= self.dropout < 1):
+            raise TemperaError(f"--dropout must be a number from 0 up to (not including) 1, got {self.dropout!r}")
         if not isinstance(self.every_step, bool):
             raise TemperaError(f"the recipe's every_step must be true or false, got {self.every_step!r}")
 

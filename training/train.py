@@ -9,10 +9,11 @@ import numpy as np
 import tf_keras as keras
 
 from tempera.errors import TemperaError
+from tempera.held_out import split_held_out
 from tempera.vocab import Vocabulary
 
 from .corpus import load_corpus
-from .dataset import every_step_batches, ids_tensor, last_step_batches, split_held_out
+from .dataset import every_step_batches, ids_tensor, last_step_batches
 from .evaluate import HeldOut
 from .model import build_model
 from .options import check_config, check_same_recipe, new_config
@@ -51,7 +52,7 @@ def minimum_corpus_chars(recipe: Recipe, val_fraction: float) -> int:
 def compile_model(recipe: Recipe, vocab_size: int):
     model = build_model(vocab_size, recipe.units, recipe.layers,
                         window=None if recipe.every_step else recipe.seq_len,
-                        every_step=recipe.every_step)
+                        every_step=recipe.every_step, dropout=recipe.dropout)
     optimizers = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
     optimizer = optimizers[recipe.optimizer](learning_rate=recipe.learning_rate,
                                              clipnorm=recipe.clipnorm)

@@ -84,15 +84,32 @@ function checkWeightEntry(entry, where) {
     throw new BundleError(`model.json: ${weight} has shape ${shown(shape)}; ` +
       'a shape must be a list of whole numbers of 0 or more');
   }
-  // The page reads the shards as float32 itself (to check their length and values); the
-  // converter's float16 or integer quantization, and other dtypes, would be read as garbage.
-  if (quantization !== undefined) {
-    throw new BundleError(`model.json: ${weight} is quantized (${shown(quantization?.dtype ?? quantization)}); ` +
-      'this page reads float32 weights only: convert without quantization');
-  }
+  // The page reads the shards itself to check their length and values: float32 as it is, or
+  // the converter's uint8, uint16 or float16 quantization, which TensorFlow.js decodes.
   if (dtype !== 'float32') {
     throw new BundleError(`model.json: ${weight} has dtype ${shown(dtype)}; this page reads float32 weights only`);
   }
+  if (quantization !== undefined) checkQuantization(quantization, weight);
+}
+
+// Bytes a stored value takes: 4 for float32, or its quantization's.
+export const QUANTIZED_SIZES = Object.freeze({ uint8: 1, uint16: 2, float16: 2 });
+
+function checkQuantization(quantization, weight) {
+  if (!isObject(quantization) || !(quantization.dtype in QUANTIZED_SIZES)) {
+    throw new BundleError(`model.json: ${weight} is quantized as ${shown(quantization?.dtype ?? quantization)}; ` +
+      `this page reads ${Object.keys(QUANTIZED_SIZES).join(', ')} quantization`);
+  }
+  if (quantization.dtype === 'float16') return;
+  for (const key of ['min', 'scale']) {
+    if (!Number.isFinite(quantization[key])) {
+      throw new BundleError(`model.json: ${weight} is quantized as ${quantization.dtype} without a finite "${key}"`);
+    }
+  }
+}
+
+export function storedBytes({ shape, quantization }) {
+  return elementCount(shape) * (quantization ? QUANTIZED_SIZES[quantization.dtype] : 4);
 }
 
 export function checkModelJson(modelJson) {
@@ -127,19 +144,32 @@ export function elementCount(shape) {
 }
 
 // NaN or ±Infinity in a weight makes every probability NaN, and the draw then writes the last
-// character of the vocabulary forever ("\n\n\n…"): name the weight instead.
-export function checkFinite(weights, values, shards) {
+// character of the vocabulary forever ("\n\n\n…"): name the weight instead. `bytes` holds the
+// group's weights one after another, as stored. A uint8 or uint16 weight is finite when its
+// min and scale are (checked with the manifest); a float16 one is not when its exponent bits
+// are all ones.
+export function checkFinite(weights, bytes, shards) {
   let offset = 0;
-  for (const { name, shape } of weights) {
-    const count = elementCount(shape);
-    for (let i = 0; i < count; i++) {
-      const value = values[offset + i];
-      if (!Number.isFinite(value)) {
-        throw new BundleError(`weight ${shown(name)} in ${shards.join(', ')} holds ${value} ` +
-          `(value ${(i + 1).toLocaleString('en')} of ${count.toLocaleString('en')}): weights must be finite numbers`);
-      }
+  for (const entry of weights) {
+    const count = elementCount(entry.shape);
+    const kind = entry.quantization?.dtype ?? 'float32';
+    let bad = -1;
+    let value;
+    if (kind === 'float32') {
+      const values = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
+      bad = values.findIndex((v) => !Number.isFinite(v));
+      value = values[bad];
+    } else if (kind === 'float16') {
+      const halves = new Uint16Array(bytes.buffer, bytes.byteOffset + offset, count);
+      bad = halves.findIndex((half) => (half & 0x7c00) === 0x7c00);
+      const half = halves[bad];
+      value = half & 0x3ff ? NaN : (half & 0x8000 ? -Infinity : Infinity);
     }
-    offset += count;
+    if (bad >= 0) {
+      throw new BundleError(`weight ${shown(entry.name)} in ${shards.join(', ')} holds ${value} ` +
+        `(value ${(bad + 1).toLocaleString('en')} of ${count.toLocaleString('en')}): weights must be finite numbers`);
+    }
+    offset += storedBytes(entry);
   }
 }
 

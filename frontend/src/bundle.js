@@ -1,7 +1,7 @@
 // Loading a bundle (tempera.json + the tfjs layers-model) with errors that name the file.
 import * as tf from '@tensorflow/tfjs';
 
-import { BundleError, checkFinite, checkLayers, checkMeta, checkModelJson, elementCount } from './bundle-checks.js';
+import { BundleError, checkFinite, checkLayers, checkMeta, checkModelJson, storedBytes } from './bundle-checks.js';
 import { Vocabulary } from './vocab.js';
 
 export { BundleError, FORMAT_VERSION } from './bundle-checks.js';
@@ -51,7 +51,7 @@ async function checkedWeights(fetchFile, baseUrl, manifest) {
   for (const group of manifest) {
     const parts = [];
     for (const path of group.paths) parts.push(await fetchShard(fetchFile, baseUrl, path));
-    const expected = group.weights.reduce((sum, w) => sum + 4 * elementCount(w.shape), 0);
+    const expected = group.weights.reduce((sum, w) => sum + storedBytes(w), 0);
     const joined = concatenate(parts);
     if (joined.length !== expected) {
       throw new BundleError(
@@ -59,7 +59,7 @@ async function checkedWeights(fetchFile, baseUrl, manifest) {
           `${joined.length} bytes, model.json describes ${expected}`,
       );
     }
-    checkFinite(group.weights, new Float32Array(joined.buffer), group.paths);
+    checkFinite(group.weights, joined, group.paths);
     specs.push(...group.weights);
     buffers.push(joined);
   }
