@@ -11,6 +11,7 @@ from tempera import __version__
 from tempera.atomic import staged_folder, write_json
 from tempera.bundle import load_bundle
 from tempera.catalog import index_document, is_bundle, list_bundles
+from tempera.compression import write_gzip_siblings
 from tempera.errors import TemperaError
 from tempera.outputs import SITE_MARKER, check_output_folder, site_files, site_folder_problem
 
@@ -49,6 +50,8 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
                                 ignore=shutil.ignore_patterns(".*"))
             index = index_document(os.path.join(staging, "models"))
             write_json(os.path.join(staging, "models", "index.json"), index)
+            # The page's own files come compressed from the build; the bundles here.
+            write_gzip_siblings(os.path.join(staging, "models"), (".json", ".bin"))
             write_json(os.path.join(staging, SITE_MARKER),
                        {"made_by": f"tempera build-site {__version__}", "files": site_files(staging)})
     except OSError as error:

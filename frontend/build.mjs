@@ -1,6 +1,7 @@
 // Builds the page into frontend/dist: one bundled script, the HTML and CSS, the WASM binaries.
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
@@ -28,5 +29,14 @@ await build({
 for (const file of ['index.html', 'style.css']) copyFileSync(join(here, file), join(dist, file));
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
   copyFileSync(join(wasmDir, file), join(dist, 'wasm', file));
+}
+// Compressed copies beside each file, for servers that send them where the browser accepts
+// them (tempera serve; nginx gzip_static/brotli_static; Caddy precompressed).
+const compressible = [join(dist, 'app.js'), join(dist, 'index.html'), join(dist, 'style.css'),
+  ...readdirSync(join(dist, 'wasm')).map((file) => join(dist, 'wasm', file))];
+for (const file of compressible) {
+  const data = readFileSync(file);
+  writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
 }
 console.log(`built ${dist}`);

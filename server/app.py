@@ -1,11 +1,13 @@
 """The Flask application: the built page, the model bundles and /api/models. GET and HEAD only."""
 
+import io
 import mimetypes
 import os
 
 from flask import Flask, abort, jsonify, request, send_file
 
 from tempera.catalog import index_document, is_inside
+from tempera.compression import GzipCache, precompressed_sibling
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -52,12 +54,31 @@ def resolve_inside(root: str, relative: str) -> str:
 
 
 def send_inside(root: str, relative: str, **options):
-    """send_file for a file under `root`; a 404, not a 500, if it vanishes before it is opened."""
+    """send_file for a file under `root`; a 404, not a 500, if it vanishes before it is opened.
+    Where the browser accepts it, a stored `.br` or `.gz` copy beside the file goes instead."""
     path = resolve_inside(root, relative)
+    sibling = precompressed_sibling(path, request.accept_encodings)
     try:
-        return send_file(path, **options)
+        if sibling is None:
+            return send_file(path, **options)
+        response = send_file(sibling[0], mimetype=mimetypes.guess_type(path)[0], **options)
+        response.headers["Content-Encoding"] = sibling[1]
+        return response
     except (FileNotFoundError, NotADirectoryError):
         abort(404)
+
+
+def send_gzipped(path: str, cache: GzipCache, **options):
+    """A bundle file, gzipped once in memory where the browser accepts gzip and it pays."""
+    packed = cache.get(path) if request.accept_encodings["gzip"] > 0 else None
+    if packed is None:
+        return send_file(path, **options)
+    stat = os.stat(path)
+    response = send_file(io.BytesIO(packed), mimetype=mimetypes.guess_type(path)[0] or "application/octet-stream",
+                         etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}-gzip", last_modified=stat.st_mtime,
+                         **options)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def create_app(models_dir: str, static_dir: str) -> Flask:
@@ -65,6 +86,7 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS gets the same 405 as POST
     app.config["MODELS_DIR"] = os.path.abspath(models_dir)
     app.config["STATIC_DIR"] = os.path.abspath(static_dir)
+    gzip_cache = GzipCache()
 
     @app.get("/")
     def page():
@@ -82,7 +104,11 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
         if model_id.startswith("."):  # the listing hides such folders; so does the server
             abort(404)
         folder = resolve_inside(app.config["MODELS_DIR"], os.path.join(model_id, "tempera.json"))
-        response = send_inside(os.path.dirname(folder), name, conditional=True)
+        path = resolve_inside(os.path.dirname(folder), name)
+        try:
+            response = send_gzipped(path, gzip_cache, conditional=True)
+        except (FileNotFoundError, NotADirectoryError):
+            abort(404)
         response.headers["Cache-Control"] = BUNDLE_CACHE
         return response
 
@@ -99,6 +125,7 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
     @app.after_request
     def security_headers(response):
         response.headers.update(SECURITY_HEADERS)
+        response.vary.add("Accept-Encoding")  # the same URL may go compressed or not
         return response
 
     return app

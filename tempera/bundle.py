@@ -125,8 +125,10 @@ def check_manifest(manifest, folder: str) -> None:
 
 
 def check_quantization(quantization, name: str, fail) -> None:
-    if not isinstance(quantization, dict) or quantization.get("dtype") not in QUANTIZED_SIZES:
-        shown = quantization.get("dtype") if isinstance(quantization, dict) else quantization
+    # a dtype that is not a string (a list, an object) is refused here, not a TypeError later
+    dtype = quantization.get("dtype") if isinstance(quantization, dict) else None
+    if not isinstance(dtype, str) or dtype not in QUANTIZED_SIZES:
+        shown = dtype if isinstance(quantization, dict) else quantization
         fail(f"weight {name} is quantized as {shown!r}; tempera reads "
              f"{', '.join(QUANTIZED_SIZES)} quantization")
     if quantization["dtype"] != "float16":

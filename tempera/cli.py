@@ -57,6 +57,24 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_quantize(args) -> int:
+    try:
+        quantizer = import_quietly("tempera.export.quantize_bundle")
+        import_quietly("tensorflowjs")
+    except ImportError as error:
+        _needs_training_extra(error)
+    meta = quantizer.quantize_bundle(resolve_bundle(args.bundle), args.out, args.to, args.corpus, args.force)
+    held_out = meta["held_out"]
+    print(f"wrote {args.out}: {args.to} weights, {meta['weights_bytes'] / 1e6:.2f} MB; "
+          f"predictions within {meta['self_check_max_dp']:.1e} of float32")
+    if "quantized_loss_nats_per_char" in held_out:
+        print(f"held-out {held_out['quantized_loss_nats_per_char']:.4f} nats/char by the NumPy reference, "
+              f"float32 {held_out['float32_loss_nats_per_char_reference']:.4f}")
+    else:
+        print_notes(f"held-out loss of the {args.to} weights: {held_out.get('quantized_loss_note')}")
+    return 0
+
+
 def print_notes(*notes) -> None:
     for note in filter(None, notes):
         print(f"note: {note}", file=sys.stderr)
@@ -202,6 +220,15 @@ def parser() -> argparse.ArgumentParser:
                         help="store the weights as float16 (half the size) or uint8 (a quarter), "
                              "with the converter's own quantisation")
     export.set_defaults(handler=cmd_export)
+
+    quantize = commands.add_parser("quantize", help="a float32 bundle with its weights quantised")
+    quantize.add_argument("bundle", help="bundle folder, or the name of a shipped model: nietzsche")
+    quantize.add_argument("--out", required=True, help="bundle folder to write")
+    quantize.add_argument("--to", required=True, choices=["float16", "uint8"], help="how to store the weights")
+    quantize.add_argument("--corpus", help="the text the model was trained on, to measure the "
+                          "quantised held-out loss (its sha256 must match tempera.json's)")
+    quantize.add_argument("--force", action="store_true", help="replace --out if it exists")
+    quantize.set_defaults(handler=cmd_quantize)
 
     sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")
     sample.add_argument("bundle", help="bundle folder (model.json + tempera.json), or the name "

@@ -110,6 +110,11 @@ def test_build_site_force_replaces_only_a_site_it_made(small_bundle, tmp_path):
     for _ in range(2):  # a site it made is replaced
         assert run_cli("build-site", "--out", str(site), "--model", small_bundle,
                        "--force").returncode == 0
+    # Compressed copies for static hosts that serve them: the page's from the build, and the
+    # bundle's model.json (weights only where gzip saves a tenth).
+    assert (site / "app.js.br").is_file() and (site / "app.js.gz").is_file()
+    assert (site / "models" / "small" / "model.json.gz").is_file()
+    assert not list(site.rglob("*.map"))
     (site / "models" / "notes.txt").write_text("mine")
     one_line_error(run_cli("build-site", "--out", str(site), "--model", small_bundle, "--force"),
                    "build-site", "models/notes.txt")

@@ -224,3 +224,49 @@ def test_500_concurrent_bundle_requests_all_succeed_and_memory_stays_flat(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_stored_compressed_copies_go_where_the_browser_accepts_them(client, static):
+    import gzip
+
+    body = "console.log('compressed');" * 50
+    (static / "big.js").write_text(body)
+    (static / "big.js.gz").write_bytes(gzip.compress(body.encode()))
+    (static / "big.js.br").write_bytes(b"brotli bytes")
+    both = client.get("/big.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert both.headers["Content-Encoding"] == "br" and both.data == b"brotli bytes"
+    assert both.mimetype == "text/javascript" and "Accept-Encoding" in both.headers["Vary"]
+    gz = client.get("/big.js", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.data).decode() == body
+    plain = client.get("/big.js")
+    assert "Content-Encoding" not in plain.headers and plain.data.decode() == body
+    refused = client.get("/big.js", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    # A conditional request for the compressed copy is answered from its own ETag.
+    again = client.get("/big.js", headers={"Accept-Encoding": "br", "If-None-Match": both.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.head("/big.js", headers={"Accept-Encoding": "br"}).headers["Content-Encoding"] == "br"
+
+
+def test_bundle_files_are_gzipped_once_where_it_pays(client):
+    import gzip
+
+    model_json = client.get("/models/nietzsche/model.json", headers={"Accept-Encoding": "gzip"})
+    raw = client.get("/models/nietzsche/model.json")
+    assert model_json.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in raw.headers
+    assert gzip.decompress(model_json.data) == raw.data and len(model_json.data) < len(raw.data) / 2
+    assert client.get("/models/nietzsche/model.json", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": model_json.headers["ETag"]}).status_code == 304
+    # float32 weights hardly compress: they go as they are.
+    shard = client.get("/models/nietzsche/group1-shard1of1.bin", headers={"Accept-Encoding": "gzip"})
+    if "Content-Encoding" in shard.headers:
+        assert len(shard.data) <= 0.9 * os.path.getsize(os.path.join(SHIPPED_BUNDLE, "group1-shard1of1.bin"))
+    else:
+        assert len(shard.data) == os.path.getsize(os.path.join(SHIPPED_BUNDLE, "group1-shard1of1.bin"))
+
+
+def test_the_built_page_carries_its_compressed_copies():
+    for name in ("app.js", "index.html", "style.css"):
+        for suffix in (".br", ".gz"):
+            path = os.path.join(FRONTEND_DIST, name + suffix)
+            assert os.path.isfile(path) and os.path.getsize(path) < os.path.getsize(os.path.join(FRONTEND_DIST, name))

@@ -96,7 +96,10 @@ function checkWeightEntry(entry, where) {
 export const QUANTIZED_SIZES = Object.freeze({ uint8: 1, uint16: 2, float16: 2 });
 
 function checkQuantization(quantization, weight) {
-  if (!isObject(quantization) || !(quantization.dtype in QUANTIZED_SIZES)) {
+  // Own keys only, of a string: `in` would take "constructor" or ["uint8"] too.
+  const known = isObject(quantization) && typeof quantization.dtype === 'string' &&
+    Object.prototype.hasOwnProperty.call(QUANTIZED_SIZES, quantization.dtype);
+  if (!known) {
     throw new BundleError(`model.json: ${weight} is quantized as ${shown(quantization?.dtype ?? quantization)}; ` +
       `this page reads ${Object.keys(QUANTIZED_SIZES).join(', ')} quantization`);
   }
@@ -148,6 +151,15 @@ export function elementCount(shape) {
 // group's weights one after another, as stored. A uint8 or uint16 weight is finite when its
 // min and scale are (checked with the manifest); a float16 one is not when its exponent bits
 // are all ones.
+// `count` values of a typed array at `offset` in `bytes`; copied where the offset is not a
+// multiple of their size (a typed array cannot start there): after a uint8 weight of an odd
+// length, as a converter's mixed quantisation stores it, the next one can start anywhere.
+function valuesAt(Type, bytes, offset, count) {
+  const start = bytes.byteOffset + offset;
+  if (start % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, start, count);
+  return new Type(bytes.slice(offset, offset + count * Type.BYTES_PER_ELEMENT).buffer);
+}
+
 export function checkFinite(weights, bytes, shards) {
   let offset = 0;
   for (const entry of weights) {
@@ -156,11 +168,11 @@ export function checkFinite(weights, bytes, shards) {
     let bad = -1;
     let value;
     if (kind === 'float32') {
-      const values = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
+      const values = valuesAt(Float32Array, bytes, offset, count);
       bad = values.findIndex((v) => !Number.isFinite(v));
       value = values[bad];
     } else if (kind === 'float16') {
-      const halves = new Uint16Array(bytes.buffer, bytes.byteOffset + offset, count);
+      const halves = valuesAt(Uint16Array, bytes, offset, count);
       bad = halves.findIndex((half) => (half & 0x7c00) === 0x7c00);
       const half = halves[bad];
       value = half & 0x3ff ? NaN : (half & 0x8000 ? -Infinity : Infinity);
