@@ -436,12 +436,12 @@ LOOSE = {
     "dtype-int32": (_first_weight(_put("dtype", "int32")), ["model.json", "int32"], "float32 weights only"),
     "dtype-uint8": (_first_weight(_put("dtype", "uint8")), ["model.json", "uint8"], "float32 weights only"),
     "dtype-missing": (_first_weight(_drop("dtype")), ["model.json", "dtype"], "has dtype nothing"),
-    "quantized-uint8": (_first_weight(_put("quantization", {"dtype": "uint8", "scale": 0.1, "min": -1})),
-                        ["model.json", "quantized"], 'quantized ("uint8")'),
+    "quantized-int4": (_first_weight(_put("quantization", {"dtype": "int4", "scale": 0.1, "min": -1})),
+                       ["model.json", "quantized"], 'quantized as "int4"'),
     "lstm-relu": (_layer(1, _put("activation", "relu")), ["model.json", "relu"], "unsupported LSTM activation"),
     "output-linear": (_layer(2, _put("activation", "linear")), ["model.json", "Dense", '"linear"'], "must be softmax"),
-    "quantized-float16": (_first_weight(_put("quantization", {"dtype": "float16"})),
-                          ["model.json", "quantized"], 'quantized ("float16")'),
+    "quantized-no-scale": (_first_weight(_put("quantization", {"dtype": "uint8", "min": -1})),
+                           ["model.json", "quantized"], 'without a finite "scale"'),
 }
 
 
