@@ -197,6 +197,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=20, help="train until this epoch")
     train.add_argument("--time-budget", type=float, metavar="MINUTES",
                        help="stop after this many minutes (mid-epoch if need be)")
+    train.add_argument("--patience", type=int, metavar="EPOCHS",
+                       help="stop once the held-out loss has not improved for this many epochs")
     train.add_argument("--val-fraction", type=float,
                        help="fraction of the text, at its end, held out (default 0.1)")
     train.add_argument("--units", type=int, help="LSTM units per layer (1 to 4096)")

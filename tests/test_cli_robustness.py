@@ -152,6 +152,8 @@ def test_train_does_not_write_into_a_folder_that_is_not_a_run(small_corpus, tmp_
     ("--epochs", "0", "--epochs must be"), ("--time-budget", "0", "--time-budget must be"),
     ("--time-budget", "nan", "--time-budget must be"), ("--val-fraction", "nan", "--val-fraction"),
     ("--val-fraction", "1", "--val-fraction"), ("--seed", "-1", "--seed must be"),
+    ("--dropout", "1", "--dropout must be a number from 0"), ("--dropout", "-0.1", "--dropout must be"),
+    ("--dropout", "nan", "--dropout must be"), ("--patience", "0", "--patience must be"),
 ])
 def test_impossible_training_options_are_refused_and_not_saved(small_corpus, tmp_path, option,
                                                                 value, message):

@@ -134,6 +134,24 @@ def test_time_budget_stops_training(small_corpus, tmp_path):
     assert "time budget" in result.stdout
 
 
+def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path):
+    run, bundle = str(tmp_path / "run"), str(tmp_path / "bundle")
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--units", "16", "--batch", "8",
+                     "--epochs", "4", "--dropout", "0.5", "--patience", "1", "--learning-rate", "3",
+                     "--verbose", "0")
+    assert result.returncode == 0, result.stderr
+    assert json.load(open(os.path.join(run, "config.json")))["recipe"]["dropout"] == 0.5
+    history = json.load(open(os.path.join(run, "history.json")))
+    # A learning rate this high makes the held-out loss worse after an epoch or two: patience 1
+    # stops the run at the first epoch that does not improve on the best.
+    best = min(range(len(history)), key=lambda i: history[i]["val_loss"])
+    if len(history) < 4:
+        assert "has not improved for 1 epochs" in result.stdout and len(history) == best + 2
+    assert run_cli("export", run, "--out", bundle).returncode == 0
+    layers = json.load(open(os.path.join(bundle, "model.json")))["modelTopology"]["model_config"]["config"]["layers"]
+    assert "Dropout" not in {layer["class_name"] for layer in layers}
+
+
 def test_the_notebook_recipe_is_the_notebooks_model(small_corpus, tmp_path):
     run = str(tmp_path / "run")
     result = run_cli("train", "--corpus", small_corpus, "--run", run, "--recipe", "notebook",

@@ -31,6 +31,9 @@ def check_train_options(args) -> None:
         raise TemperaError(f"--epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {args.epochs}")
     if args.time_budget is not None and not (math.isfinite(args.time_budget) and args.time_budget > 0):
         raise TemperaError(f"--time-budget must be a number of minutes above 0, got {args.time_budget}")
+    patience = getattr(args, "patience", None)
+    if patience is not None and not (isinstance(patience, int) and 1 <= patience <= MAX_EPOCHS):
+        raise TemperaError(f"--patience must be a whole number of epochs from 1 to {MAX_EPOCHS:,}, got {patience}")
     if args.val_fraction is not None and not 0 < args.val_fraction < 1:
         raise TemperaError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:

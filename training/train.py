@@ -172,6 +172,7 @@ class EpochLoop:
         self.run_folder, self.config, self.recipe, self.model = run, config, recipe, model
         self.vocab, self.corpus, self.held_out = vocab, corpus, held_out
         self.last_epoch, self.verbose, self.time_budget = args.epochs, args.verbose, args.time_budget
+        self.patience = getattr(args, "patience", None)
 
     def run(self, train_tensor, state) -> int:
         deadline = time.monotonic() + self.time_budget * 60 if self.time_budget else None
@@ -187,9 +188,25 @@ class EpochLoop:
                     save_interrupted(self.run_folder, self.model, state, seconds)
                     return 130
                 state = self.finish(epoch, state, train_loss, seconds, partial=flags.out_of_time)
+                if self.stalled(epoch):
+                    break
         finally:
             signal.signal(signal.SIGINT, previous_handler)
         return 0
+
+    def stalled(self, epoch: int) -> bool:
+        """Early stopping: no better held-out loss for `patience` epochs."""
+        if not self.patience:
+            return False
+        try:
+            best = self.run_folder.best_epoch()["epoch"]
+        except TemperaError:  # no epoch with a finite held-out loss yet
+            best = 0
+        if epoch - best < self.patience:
+            return False
+        print(f"held-out loss has not improved for {epoch - best} epochs (best: epoch {best}); "
+              "stopping", flush=True)
+        return True
 
     def fit(self, epoch: int, train_tensor, flags) -> tuple:
         recipe = self.recipe
