@@ -6,19 +6,20 @@ saved by the real tensorflowjs converter.
 """
 
 import datetime
+import json
 import os
+import shutil
 import tempfile
 
 import numpy as np
 
 from tempera import __version__
 from tempera.atomic import staged_folder, write_json
-from tempera.bundle import FORMAT_VERSION, load_bundle
+from tempera.bundle import FORMAT_VERSION, load_bundle, read_weights
 from tempera.errors import TemperaError
 from tempera.generate import MODES
-from tempera.held_out import held_out_loss, held_out_windows, split_held_out
+from tempera.held_out import held_out_loss, held_out_step, held_out_windows, split_held_out
 from tempera.outputs import bundle_folder_problem, check_output_folder
-from tempera.held_out import held_out_step
 from tempera.training.evaluate import bits
 from tempera.training.model import build_model
 from tempera.training.options import check_config
@@ -91,10 +92,6 @@ def self_check(model, folder: str, vocab_size: int, quantize: str | None) -> flo
 
 def check_quantized_weights(model, folder: str) -> None:
     """uint8: within one step (scale) of the original; float16: within float16's rounding."""
-    import json
-
-    from tempera.bundle import read_weights
-
     with open(os.path.join(folder, "model.json"), encoding="utf-8") as handle:
         manifest = json.load(handle)["weightsManifest"]
     stored = read_weights(folder, manifest)
@@ -176,9 +173,7 @@ def quantized_held_out(model, config: dict, vocab: list, staging: str, maxlen: i
 
     with tempfile.TemporaryDirectory(prefix=".tempera-tmp-") as float32_folder:
         tensorflowjs.converters.save_keras_model(model, float32_folder)
-        with open(os.path.join(float32_folder, "tempera.json"), "w", encoding="utf-8") as handle:
-            with open(os.path.join(staging, "tempera.json"), encoding="utf-8") as staged:
-                handle.write(staged.read())
+        shutil.copy(os.path.join(staging, "tempera.json"), float32_folder)
         losses = measure_held_out(config, vocab, [staging, float32_folder], maxlen)
     if losses is None:
         return {"quantized_loss_note": "the run's corpus was not found unchanged; not measured"}

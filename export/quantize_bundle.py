@@ -9,7 +9,7 @@ import json
 import os
 
 from tempera.atomic import staged_folder, write_json
-from tempera.bundle import load_bundle
+from tempera.bundle import load_bundle, read_weights
 from tempera.errors import TemperaError
 from tempera.outputs import bundle_folder_problem, check_output_folder
 from tempera.training.model import build_model
@@ -19,8 +19,6 @@ from .bundle_export import QUANTIZATIONS, quantized_held_out, self_check
 
 def keras_model_of(folder: str):
     """The bundle's model rebuilt in tf_keras, with its weights."""
-    from tempera.bundle import read_weights
-
     with open(os.path.join(folder, "model.json"), encoding="utf-8") as handle:
         model_json = json.load(handle)
     weights = read_weights(folder, model_json["weightsManifest"])

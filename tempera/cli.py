@@ -46,9 +46,10 @@ def cmd_export(args) -> int:
     meta = exporter.export_run(args.run, args.out, epoch=args.epoch, force=args.force,
                                quantize=args.quantize)
     held_out = meta["held_out"]
+    check = (f"its predictions are within {meta['self_check_max_dp']:.1e} of the float32 model's"
+             if args.quantize else f"NumPy reader agrees with Keras to {meta['self_check_max_dp']:.1e}")
     print(f"exported epoch {meta['epochs']} (held-out {held_out['loss_nats_per_char']:.4f} "
-          f"nats/char, {meta['weights_bytes'] / 1e6:.2f} MB of weights) to {args.out}; "
-          f"NumPy reader agrees with Keras to {meta['self_check_max_dp']:.1e}")
+          f"nats/char, {meta['weights_bytes'] / 1e6:.2f} MB of weights) to {args.out}; {check}")
     if "quantized_loss_nats_per_char" in held_out:
         print(f"{args.quantize} weights: held-out {held_out['quantized_loss_nats_per_char']:.4f} "
               f"nats/char by the NumPy reference, float32 {held_out['float32_loss_nats_per_char_reference']:.4f}")
