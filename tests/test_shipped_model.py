@@ -34,6 +34,10 @@ def test_the_shipped_bundle_meets_its_targets():
     assert meta["corpus"]["name"] == "nietzsche" and meta["corpus"]["chars"] == 600893
     size = sum(os.path.getsize(os.path.join(SHIPPED_BUNDLE, f)) for f in os.listdir(SHIPPED_BUNDLE))
     assert size <= 5 * 1024 * 1024
+    if meta.get("quantization"):  # shipped quantised only where it costs under 0.005 nats/char
+        held_out = meta["held_out"]
+        assert (held_out["quantized_loss_nats_per_char"]
+                - held_out["float32_loss_nats_per_char_reference"]) <= 0.005
 
 
 def test_the_shipped_model_has_learned_the_corpus():
