@@ -170,12 +170,14 @@ def main():
     parser.add_argument("--memory-chars", type=int, default=10000)
     parser.add_argument("--likelihood-only", action="store_true",
                         help="only what the likelihood view costs (wasm)")
+    parser.add_argument("--skip-likelihood", action="store_true",
+                        help="leave out what the likelihood view costs")
     args = parser.parse_args()
     results = {}
     with serving(quiet=True) as url:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            likelihood = measure_likelihood(browser, url, args.repeats)
+            likelihood = None if args.skip_likelihood else measure_likelihood(browser, url, args.repeats)
             if args.likelihood_only:
                 browser.close()
                 print_likelihood(likelihood)
@@ -231,8 +233,9 @@ def main():
         print(f"| {backend} | {latency['readyAfterLoad']:.0f} | {latency['firstCharAfterLoad']:.0f} | "
               f"{clicks['median']:.1f} / {clicks['p95']:.1f} / {clicks['max']:.1f} | "
               f"{memory['before']} / {memory['after']} | {heap} |")
-    print()
-    print_likelihood(likelihood)
+    if likelihood:
+        print()
+        print_likelihood(likelihood)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def test_ranks_entropies_and_lane_distributions_agree():
 def test_records_and_lane_statistics_agree(temperature):
     rng = np.random.default_rng(8)
     steps = [{"p": p.tolist(), "chosen": int(rng.integers(11)), "u": float(rng.random())}
-             for p in distributions(2000)]
+             for p in distributions(4500)]  # past the first allocation: the records grow
     text = "".join(rng.choice(list("ab 😀永c"), size=len(steps)))
     ids = [int(i) for i in rng.integers(11, size=len(steps))]
     got = run_node("""

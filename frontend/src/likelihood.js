@@ -62,6 +62,7 @@ export function distinct4(text) {
 
 // How many of the model's top candidates each step keeps for the inspector.
 export const TOP_CANDIDATES = 10;
+const FIRST_ALLOCATION = 4096; // characters of records a run starts with
 
 // One lane's (or one scored text's) per-character records in typed arrays, allocated once for
 // the run's length: a long run is hundreds of thousands of characters, which must not become
@@ -70,28 +71,45 @@ export const TOP_CANDIDATES = 10;
 // in float32: 1e-7 is far below what a bar or a percentage shows), so the inspector can show
 // any step without keeping the whole distribution.
 export class StepRecords {
+  // capacity: the most characters the run can have; the arrays start small and grow towards
+  // it, so a run that is stopped early (or starts) does not pay for its whole length at once.
   constructor(capacity, { withU = true, vocabSize = 256, temperature = 1 } = {}) {
     this.count = 0;
     this.capacity = capacity;
     this.temperature = temperature; // the lane's: what its q is (1 when scoring)
-    this.p = new Float64Array(capacity);
-    this.rank = new Uint32Array(capacity);
-    this.entropyBits = new Float64Array(capacity);
-    this.u = withU ? new Float64Array(capacity) : null;
-    this.q = new Float32Array(capacity); // the drawn character's probability in the lane
-    const Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
-    this.topIds = new Ids(capacity * TOP_CANDIDATES);
-    this.topP = new Float32Array(capacity * TOP_CANDIDATES);
-    this.topQ = new Float32Array(capacity * TOP_CANDIDATES);
+    this.withU = withU;
+    this.Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
+    this.allocate(Math.min(capacity, FIRST_ALLOCATION));
     this.weights = null; // the lane's weights at the step being recorded: q_i = weights[i] / total
     this.total = 1;
     this.topCount = Math.min(TOP_CANDIDATES, vocabSize);
   }
 
+  // Room for `size` characters, keeping what is recorded.
+  allocate(size) {
+    const kept = (array, Type, width = 1) => {
+      const next = new Type(size * width);
+      if (array) next.set(array.subarray(0, this.count * width));
+      return next;
+    };
+    this.p = kept(this.p, Float64Array);
+    this.rank = kept(this.rank, Uint32Array);
+    this.entropyBits = kept(this.entropyBits, Float64Array);
+    this.u = this.withU ? kept(this.u, Float64Array) : null;
+    this.q = kept(this.q, Float32Array); // the drawn character's probability in the lane
+    this.topIds = kept(this.topIds, this.Ids, TOP_CANDIDATES);
+    this.topP = kept(this.topP, Float32Array, TOP_CANDIDATES);
+    this.topQ = kept(this.topQ, Float32Array, TOP_CANDIDATES);
+    this.allocated = size;
+  }
+
   // The character `chosen` drawn from p[offset .. offset + size) at the lane's temperature with
   // uniform u (null when scoring: the distribution is p itself).
   record(p, chosen, u = null, offset = 0, size = p.length - offset) {
-    if (this.count === this.capacity) throw new RangeError('StepRecords: the run is longer than its records');
+    if (this.count === this.allocated) {
+      if (this.count === this.capacity) throw new RangeError('StepRecords: the run is longer than its records');
+      this.allocate(Math.min(this.capacity, 2 * this.allocated));
+    }
     const at = this.count;
     const mine = p[offset + chosen];
     const t = this.temperature;
