@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/browser.py [--backends webgl wasm cpu] [--repeats 3]
     .venv/bin/python bench/browser.py --likelihood-only [--repeats 5]
+    .venv/bin/python bench/browser.py --filters-only [--repeats 7]
 
 Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate (the
 speed and memory tables without likelihood records, to measure the generator alone) and the
 page's own Generate button, and prints a table per measure. Every ratio is measured within
 one run, same machine, same backend. The likelihood measures (what the colours, inspector
-records and live statistics cost) run on wasm.
+records and live statistics cost) and the filters' cost (top-k, top-p and min-p on in every
+lane against temperature alone) run on wasm.
 """
 
 import argparse
@@ -101,6 +103,47 @@ TIMED_SCORE = """async ([seedText, length]) => {
 }"""
 
 
+# Every lane with all three filters on, at values a person would pick.
+FILTERS = {"topK": 20, "topP": 0.9, "minP": 0.05}
+
+TIMED_FILTERS = """async ([options, filters, records]) => {
+  const started = performance.now();
+  await window.tempera.generate({ ...options, ...filters, records });
+  return options.length / ((performance.now() - started) / 1000);
+}"""
+
+
+def measure_filters(browser, url, repeats):
+    """Steps/s of 4 lanes x 2,000 characters on wasm, temperature alone against all three
+    filters on, interleaved; without records (the generator alone) and with them (the page's
+    default, which also filters each lane's recorded distribution)."""
+    page = browser.new_page()
+    page.goto(f"{url}?backend=wasm")
+    page.evaluate("window.tempera.ready")
+    options = {"seedText": SEED, "temperatures": [0.2, 0.5, 1.0, 1.2], "length": 2000,
+               "mode": "stateful", "rngSeed": 11}
+    rates = {(filtered, records): [] for filtered in (False, True) for records in (False, True)}
+    page.evaluate(TIMED_FILTERS, [options, FILTERS, True])  # warm-up
+    for _ in range(repeats):
+        for key in rates:
+            rates[key].append(page.evaluate(TIMED_FILTERS, [options, FILTERS if key[0] else {}, key[1]]))
+    page.close()
+    return rates
+
+
+def print_filters(rates):
+    print(f"Filters on the page (wasm, shipped model, 4 lanes x 2,000 characters, stateful, "
+          f"{len(rates[(False, False)])} interleaved runs each, medians); filters: top-k "
+          f"{FILTERS['topK']}, top-p {FILTERS['topP']}, min-p {FILTERS['minP']} in every lane\n")
+    print("| records | temperature alone (steps/s) | all three filters (steps/s) | filters / alone |")
+    print("|---|---|---|---|")
+    for records in (False, True):
+        alone = statistics.median(rates[(False, records)])
+        filtered = statistics.median(rates[(True, records)])
+        print(f"| {'on' if records else 'off'} | {alone:,.0f} | {filtered:,.0f} | "
+              f"{filtered / alone:.0%} (goal >= 80 %) |")
+
+
 def set_page(page, length, likelihood):
     page.fill("[data-testid=length]", str(length))
     page.set_checked("[data-testid=likelihood-toggle]", likelihood)
@@ -172,11 +215,18 @@ def main():
                         help="only what the likelihood view costs (wasm)")
     parser.add_argument("--skip-likelihood", action="store_true",
                         help="leave out what the likelihood view costs")
+    parser.add_argument("--filters-only", action="store_true",
+                        help="only what top-k, top-p and min-p cost (wasm)")
     args = parser.parse_args()
     results = {}
     with serving(quiet=True) as url:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
+            if args.filters_only:
+                rates = measure_filters(browser, url, args.repeats)
+                browser.close()
+                print_filters(rates)
+                return
             likelihood = None if args.skip_likelihood else measure_likelihood(browser, url, args.repeats)
             if args.likelihood_only:
                 browser.close()

@@ -84,7 +84,9 @@ def print_notes(*notes) -> None:
 def cmd_sample(args) -> int:
     from .bundle import load_bundle
     from .generate import Generator, check_length, length_note, prime_note
+    from .sampling import lane_filters
 
+    filters = lane_filters(len(args.temperature), args.top_k, args.top_p, args.min_p)
     seed_text = args.seed_text if args.seed_file is None else read_text_file(args.seed_file, "seed")
     bundle = load_bundle(resolve_bundle(args.bundle))
     encoding = bundle.vocab.encode_seed(seed_text)
@@ -93,7 +95,7 @@ def cmd_sample(args) -> int:
     rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
     generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
     lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode,
-                               records=args.json)
+                               records=args.json, filters=filters)
     if args.json:
         print(json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
                           "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))
@@ -102,7 +104,8 @@ def cmd_sample(args) -> int:
         print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
     for lane in lanes:
         label = "greedy" if lane.temperature == 0 else lane.temperature
-        print(f"------ temperature: {label}")
+        active = lane.filters.label() if lane.temperature != 0 else ""
+        print(f"------ temperature: {label}" + (f" · {active}" if active else ""))
         print(encoding.text + lane.text)
     return 0
 
@@ -210,6 +213,12 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--dropout", type=float,
                        help="share of each LSTM layer's outputs dropped while training (0 to <1)")
     train.add_argument("--seed", type=int, help="random seed of the run (default 1337)")
+    train.add_argument("--strategy", choices=["one", "mirrored", "multi-worker"], default="one",
+                       help="one device (default); mirrored: this machine's GPUs; multi-worker: "
+                            "one process per machine, as TF_CONFIG describes (see the README)")
+    train.add_argument("--backup-every", type=int, metavar="BATCHES",
+                       help="multi-worker: back up the training state every this many batches, "
+                            "to resume mid-epoch after a lost worker (default 100)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="Keras progress output: 0 none, 1 bar, 2 a line per epoch")
     train.set_defaults(handler=cmd_train)
@@ -241,6 +250,15 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed-file", metavar="PATH",
                       help="read the seed from a UTF-8 file ('-': standard input)")
     sample.add_argument("--temperature", type=float, nargs="+", default=list(NOTEBOOK_TEMPERATURES))
+    sample.add_argument("--top-k", nargs="+", metavar="K",
+                        help="keep the K most likely characters (0: off); one value for all "
+                             "lanes or one per temperature")
+    sample.add_argument("--top-p", nargs="+", metavar="P",
+                        help="keep the most likely characters that make up P of the mass "
+                             "(0 < P <= 1; 1: off)")
+    sample.add_argument("--min-p", nargs="+", metavar="M",
+                        help="keep characters at least M times as likely as the most likely "
+                             "(0 <= M < 1; 0: off)")
     sample.add_argument("--length", type=int, default=400)
     sample.add_argument("--rng-seed", type=int, help="default: a random one, printed")
     sample.add_argument("--mode", choices=MODES, default=MODES[0])

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import TemperaError
 from .rng import Mulberry32, lane_seed
 from .likelihood import LOG2, StepRecords, bits_per_char, lane_distribution, lane_statistics
-from .sampling import check_rng_seed, check_temperature, draw
+from .sampling import NO_FILTERS, Filters, check_rng_seed, check_temperature, draw
 
 MODES = ("stateful", "window")
 MAX_LENGTH = 100_000
@@ -29,12 +29,13 @@ class Lane:
     temperature: float
     text: str  # the generated characters only, without the seed
     records: StepRecords | None  # how likely each character was (None when not asked for)
+    filters: Filters = NO_FILTERS
 
     def statistics(self) -> dict:
         return lane_statistics(self.records, self.text)
 
     def as_json(self) -> dict:
-        return {"temperature": self.temperature, "text": self.text,
+        return {"temperature": self.temperature, **self.filters.as_json(), "text": self.text,
                 "steps": self.records.as_json(self.text), "stats": self.statistics()}
 
 
@@ -99,13 +100,17 @@ class Generator:
         return probabilities[0]
 
     def generate(self, seed_ids, temperatures, length: int, rng_seed: int,
-                 mode: str = "stateful", records: bool = True) -> list:
+                 mode: str = "stateful", records: bool = True, filters=None) -> list:
         """The lanes' texts; with `records`, each character's p, rank, entropy and u too
-        (which costs a few numpy calls per character and lane)."""
+        (which costs a few numpy calls per character and lane). `filters`: one Filters per
+        lane (sampling.lane_filters), or None for none."""
         check_mode(mode)
         temperatures = [check_temperature(t) for t in temperatures]
         if not temperatures:
             raise TemperaError("give at least one temperature")
+        filters = [NO_FILTERS] * len(temperatures) if filters is None else list(filters)
+        if len(filters) != len(temperatures):
+            raise TemperaError(f"give filters for each of the {len(temperatures)} lanes")
         length = min(check_length(length), MAX_LENGTH)
         rng_seed = check_rng_seed(rng_seed)
         lanes = len(temperatures)
@@ -126,12 +131,12 @@ class Generator:
             if mode == "window":
                 probabilities, _ = self.model.run(history)
             uniforms = [rng.uniform() for rng in rngs]
-            chosen = np.array([draw(probabilities[lane], temperatures[lane], uniforms[lane])
-                               for lane in range(lanes)])
+            chosen = np.array([draw(probabilities[lane], temperatures[lane], uniforms[lane],
+                                    filters[lane]) for lane in range(lanes)])
             if records:
                 for lane, p in enumerate(probabilities):
-                    steps[lane].record(step, p, chosen[lane],
-                                       lane_distribution(p, temperatures[lane]), uniforms[lane])
+                    drawn_from = lane_distribution(p, temperatures[lane], filters[lane])
+                    steps[lane].record(step, p, chosen[lane], drawn_from, uniforms[lane])
             generated[:, step] = chosen
             if step + 1 == length:
                 break
@@ -141,7 +146,7 @@ class Generator:
                                          axis=1)
             else:
                 probabilities, state = self.model.step(chosen, state)
-        return [Lane(t, self.vocab.decode(row), steps[lane] if records else None)
+        return [Lane(t, self.vocab.decode(row), steps[lane] if records else None, filters[lane])
                 for lane, (t, row) in enumerate(zip(temperatures, generated))]
 
     def score(self, ids, mode: str = "stateful") -> Score:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sampling import reweight
+from .sampling import NO_FILTERS, Filters, lane_weights
 
 LOG2 = math.log(2)
 
@@ -19,13 +19,14 @@ def rank_of(p: np.ndarray, index: int) -> int:
     return int(1 + np.count_nonzero(p > p[index]) + np.count_nonzero(p[:index] == p[index]))
 
 
-def lane_distribution(p: np.ndarray, temperature: float) -> np.ndarray:
-    """The distribution a lane draws from: reweighted by T and normalised; T = 0 is one-hot."""
+def lane_distribution(p: np.ndarray, temperature: float, filters: Filters = NO_FILTERS) -> np.ndarray:
+    """The distribution a lane draws from: reweighted by T, filtered and normalised; T = 0 is
+    one-hot."""
     if temperature == 0:
         q = np.zeros_like(p, dtype=np.float64)
         q[int(np.argmax(p))] = 1.0
         return q
-    q = reweight(p, temperature)
+    q = lane_weights(p, temperature, filters)
     return q / q.sum()
 
 

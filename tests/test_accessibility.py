@@ -91,12 +91,14 @@ def _axe_source():
                          ids=["desktop", "phone"])
 def test_axe_finds_no_violation_while_inspecting_and_scoring(browser, live_server, scheme, viewport):
     """The likelihood views, each shown for real before axe runs: coloured lanes of every rank
-    bucket with the inspector pinned on a character, the explanations open, the colours turned
-    off, and a scored text with unknown characters, inspected too."""
+    bucket with the inspector pinned on a character, the explanations open, a lane's filters open
+    with candidates it filtered out in the inspector, the colours turned off, and a scored text
+    with unknown characters, inspected too."""
     axe = _axe_source()
     context = browser.new_context(color_scheme=scheme, viewport=viewport)
     page = context.new_page()
-    page.goto(f"{live_server}?model=nietzsche&backend=wasm&len=300&t=0.2,0.5,1,2&rng=7")
+    page.goto(f"{live_server}?model=nietzsche&backend=wasm&len=300&t=0.2,0.5,1,2&rng=7&k=0,0,5,0"
+              "&p=1,0.9,1,1&minp=0,0,0,0.1")
     page.wait_for_function("() => window.tempera !== undefined")
     page.evaluate("window.tempera.ready")
     page.click("[data-testid=generate]")
@@ -110,6 +112,10 @@ def test_axe_finds_no_violation_while_inspecting_and_scoring(browser, live_serve
     assert page.is_visible("[data-testid=first-step-chart] td[data-q]")
     assert page.is_visible("#stats-help dd")
     states = {"inspecting a lane": page.evaluate(RUN_AXE, axe)}
+    assert page.locator("[data-testid=lane-filters][open]").count() == 3
+    page.locator("[data-testid=lane-text]").nth(3).locator("[data-step='7']").click()
+    assert page.locator("[data-testid=inspector] tr[data-removed=true]").first.is_visible()
+    states["inspecting a filtered lane"] = page.evaluate(RUN_AXE, axe)
     page.uncheck("[data-testid=likelihood-toggle]")
     states["colours off"] = page.evaluate(RUN_AXE, axe)
     page.check("[data-testid=likelihood-toggle]")

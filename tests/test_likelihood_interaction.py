@@ -202,8 +202,10 @@ def test_the_keyboard_moves_through_a_lane_character_by_character(browser, live_
     summary = "[data-testid=inspector] .inspector-summary"
     assert page.text_content(summary) == ""
     assert page.get_attribute(summary, "aria-live") == "polite"
-    # Tab from the lane's last button reaches its text.
+    # Tab from the lane's last button reaches its filters' summary (closed), then its text.
     page.focus("[data-testid=lane]:nth-child(1) [data-testid=remove-lane]")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Tab")
     focused = page.evaluate("""() => { const e = document.activeElement;
         return [e.tagName, e.className, e.closest('[data-testid=lane]') ===

@@ -1,7 +1,9 @@
 // window.tempera, for scripts and tests: the page's generator without its lanes.
 //   ready                          settles when the page has started (or could not)
-//   generate({seedText, temperatures, length, rngSeed, mode, records})
-//       -> {lanes: [{temperature, text, steps, stats}], backend, seedText, seedReport, notes}
+//   generate({seedText, temperatures, length, rngSeed, mode, topK, topP, minP, records})
+//       -> {lanes: [{temperature, top_k, top_p, min_p, text, steps, stats}], backend, seedText,
+//           seedReport, notes}
+//       topK, topP, minP: one number for every lane or an array of one per lane (left out: off);
 //       steps and stats as `tempera sample --json` (left out with records: false)
 //   score(text, mode)              what `tempera score --json` prints
 //   probabilities(text, mode)      the next character's probabilities, in vocabulary order
@@ -13,18 +15,21 @@ import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
 import { SeedError } from './vocab.js';
 
 // A run keeps the model it started on, even if another is chosen meanwhile.
-async function generate(session, { seedText, temperatures, length, rngSeed, mode = MODES[0], records = true } = {}) {
+async function generate(session, {
+  seedText, temperatures, length, rngSeed, mode = MODES[0], topK, topP, minP, records = true,
+} = {}) {
   if (typeof seedText !== 'string') throw new SeedError('seedText must be a string');
   return session.model.use(async ({ generator, vocab }) => {
     const encoding = vocab.encodeSeed(seedText);
     const lanes = await generator.generate(
-      { seedIds: encoding.ids, temperatures, length, rngSeed, mode },
+      { seedIds: encoding.ids, temperatures, length, rngSeed, mode, filters: { topK, topP, minP } },
       { signal: session.failure.signal, records: Boolean(records) },
     );
     return {
-      lanes: lanes.map(({ temperature, text, records: steps }) => (steps
-        ? { temperature, text, steps: steps.toJSON(text), stats: laneStatistics(steps, text) }
-        : { temperature, text })),
+      lanes: lanes.map(({ temperature, filters, text, records: steps }) => {
+        const lane = { temperature, top_k: filters.topK, top_p: filters.topP, min_p: filters.minP, text };
+        return steps ? { ...lane, steps: steps.toJSON(text), stats: laneStatistics(steps, text) } : lane;
+      }),
       backend: session.backend.name,
       seedText: encoding.text,
       seedReport: encoding.report,

@@ -1,5 +1,5 @@
 // Generation: every temperature lane advances together, one batched LSTM step per character.
-import { checkLength, checkMode, checkTemperatures, MAX_LENGTH, PRIME_CHARS } from './run-options.js';
+import { checkLength, checkMode, checkTemperatures, laneFilters, MAX_LENGTH, PRIME_CHARS } from './run-options.js';
 import { StepRecords } from './likelihood.js';
 import { SeedError } from './vocab.js';
 import { checkRngSeed, draw, LaneUniforms } from './sampling.js';
@@ -77,41 +77,45 @@ export class Generator {
     return Array.from(await probabilities);
   }
 
-  async stepper(mode, seedIds, temps, uniforms, signal) {
+  async stepper(mode, seedIds, temps, filters, uniforms, signal) {
     if (mode === 'window') return new WindowStepper(this.step, temps.map(() => seedIds.slice(-this.maxlen)), this.maxlen);
     const primed = await this.prime(seedIds, signal);
     const state = this.step.tile(primed, temps.length);
     this.step.disposeState(primed);
     if (this.lookahead > 1) {
-      return new LookaheadStepper(this.step, state, { depth: this.lookahead, temperatures: temps, uniforms });
+      return new LookaheadStepper(this.step, state, { depth: this.lookahead, temperatures: temps, filters, uniforms });
     }
     return new ReadBackStepper(this.step, state);
   }
 
   // Calls onChars(charsPerLane, step, probabilities) after each step; stops early when
   // shouldStop() is true, and fails with signal.reason when the AbortSignal `signal` aborts.
-  // Each lane comes back as {temperature, text, records}: records (likelihood.js) say how likely
-  // each character was, unless `records` is false; onStart(recordsPerLane) gets them before the
-  // first step, to show them as they fill.
-  async generate({ seedIds, temperatures, length, rngSeed, mode }, { onStart, onChars, shouldStop, signal, records = true } = {}) {
+  // Each lane comes back as {temperature, filters, text, records}: records (likelihood.js) say how
+  // likely each character was, unless `records` is false; onStart(recordsPerLane) gets them
+  // before the first step, to show them as they fill. filters: {topK, topP, minP}, each one
+  // number for every lane or one per lane (run-options.js laneFilters); left out, none.
+  async generate({ seedIds, temperatures, length, rngSeed, mode, filters: wanted }, { onStart, onChars, shouldStop, signal, records = true } = {}) {
     checkMode(mode);
     const temps = checkTemperatures(temperatures);
+    const filters = laneFilters(wanted, temps.length);
     const steps = Math.min(checkLength(length), MAX_LENGTH);
     const uniforms = new LaneUniforms(checkRngSeed(rngSeed), temps.length);
     const size = this.vocab.size;
     const texts = temps.map(() => '');
-    const laneRecords = temps.map((temperature) => (records
-      ? new StepRecords(steps, { vocabSize: size, temperature }) : null));
-    const result = () => temps.map((temperature, lane) => ({ temperature, text: texts[lane], records: laneRecords[lane] }));
+    const laneRecords = temps.map((temperature, lane) => (records
+      ? new StepRecords(steps, { vocabSize: size, temperature, filters: filters[lane] }) : null));
+    const result = () => temps.map((temperature, lane) => ({
+      temperature, filters: filters[lane], text: texts[lane], records: laneRecords[lane],
+    }));
     if (onStart) onStart(laneRecords);
     if (steps === 0) return result();
-    const stepper = await this.stepper(mode, seedIds, temps, uniforms, signal);
+    const stepper = await this.stepper(mode, seedIds, temps, filters, uniforms, signal);
     let lastTurn = performance.now();
     try {
       for (let step = 0; step < steps; step++) {
         const p = await unlessAborted(Promise.resolve(stepper.next(steps - step)), signal);
         const u = uniforms.take();
-        const chosen = temps.map((t, lane) => draw(p, t, u[lane], lane * size, size));
+        const chosen = temps.map((t, lane) => draw(p, t, u[lane], lane * size, size, filters[lane]));
         if (records) chosen.forEach((id, lane) => laneRecords[lane].record(p, id, u[lane], lane * size, size));
         const chars = chosen.map((id) => this.vocab.chars[id]);
         chars.forEach((c, lane) => {

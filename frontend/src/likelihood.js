@@ -2,6 +2,7 @@
 // The definitions are in docs/sampling.md ("How likely each character was"); this mirrors
 // tempera/likelihood.py, and tests/test_js_likelihood.py holds the two together.
 // Plain JavaScript numbers are float64, as the contract asks.
+import { filterWeights, filtersActive, NO_FILTERS } from './sampling.js';
 
 // 1 for the most likely character; ties go to the lower vocabulary index.
 // p is read at [offset, offset + size), so one lane of a [lanes × size] array can be ranked.
@@ -15,9 +16,9 @@ export function rankOf(p, index, offset = 0, size = p.length - offset) {
   return rank;
 }
 
-// The distribution a lane draws from: q of the contract's temperature step, normalised;
-// one-hot at the greedy pick for T = 0.
-export function laneDistribution(p, temperature, offset = 0, size = p.length - offset) {
+// The distribution a lane draws from: q of the contract's temperature step, filtered and
+// normalised; one-hot at the greedy pick for T = 0.
+export function laneDistribution(p, temperature, offset = 0, size = p.length - offset, filters = NO_FILTERS) {
   const q = new Float64Array(size);
   if (temperature === 0) {
     let best = 0;
@@ -27,11 +28,10 @@ export function laneDistribution(p, temperature, offset = 0, size = p.length - o
   }
   let maxLog = -Infinity;
   for (let i = 0; i < size; i++) maxLog = Math.max(maxLog, Math.log(p[offset + i]));
+  for (let i = 0; i < size; i++) q[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
+  if (filtersActive(filters)) filterWeights(q, size, filters);
   let total = 0;
-  for (let i = 0; i < size; i++) {
-    q[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
-    total += q[i];
-  }
+  for (let i = 0; i < size; i++) total += q[i];
   for (let i = 0; i < size; i++) q[i] /= total;
   return q;
 }
@@ -73,10 +73,13 @@ const FIRST_ALLOCATION = 4096; // characters of records a run starts with
 export class StepRecords {
   // capacity: the most characters the run can have; the arrays start small and grow towards
   // it, so a run that is stopped early (or starts) does not pay for its whole length at once.
-  constructor(capacity, { withU = true, vocabSize = 256, temperature = 1 } = {}) {
+  constructor(capacity, { withU = true, vocabSize = 256, temperature = 1, filters = NO_FILTERS } = {}) {
     this.count = 0;
     this.capacity = capacity;
     this.temperature = temperature; // the lane's: what its q is (1 when scoring)
+    this.filters = filters; // the lane's, which set some of its q to 0 (none when scoring)
+    // removed[i]: the filters took character i out at the step being recorded
+    this.removed = filtersActive(filters) && temperature !== 0 ? new Uint8Array(vocabSize) : null;
     this.withU = withU;
     this.Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
     this.allocate(Math.min(capacity, FIRST_ALLOCATION));
@@ -100,6 +103,7 @@ export class StepRecords {
     this.topIds = kept(this.topIds, this.Ids, TOP_CANDIDATES);
     this.topP = kept(this.topP, Float32Array, TOP_CANDIDATES);
     this.topQ = kept(this.topQ, Float32Array, TOP_CANDIDATES);
+    this.topRemoved = kept(this.topRemoved, Uint16Array); // bit k: top candidate k was filtered out
     this.allocated = size;
   }
 
@@ -148,8 +152,23 @@ export class StepRecords {
       total += weight;
       weighted += weight * logWeight;
     }
+    if (this.removed) [total, weighted] = this.filterOut(p, offset, size, maxLog);
     this.total = total;
     return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
+  }
+
+  // The lane's filters applied to this.weights; the sums entropyOf needs, over what is left.
+  filterOut(p, offset, size, maxLog) {
+    const weights = this.weights;
+    filterWeights(weights, size, this.filters, this.removed);
+    let total = 0;
+    let weighted = 0;
+    for (let i = 0; i < size; i++) {
+      if (weights[i] === 0) continue;
+      total += weights[i];
+      weighted += weights[i] * ((Math.log(p[offset + i]) - maxLog) / this.temperature);
+    }
+    return [total, weighted];
   }
 
   // The TOP_CANDIDATES most likely ids in rank order (ties: lower index first), chosen in
@@ -173,11 +192,14 @@ export class StepRecords {
       if (filled < kept) filled += 1;
     }
     const base = at * TOP_CANDIDATES;
+    let removedBits = 0;
     for (let k = 0; k < kept; k++) {
       this.topIds[base + k] = ids[k];
       this.topP[base + k] = values[k];
       this.topQ[base + k] = this.laneShare(ids[k], k === 0);
+      if (this.removed && this.removed[ids[k]]) removedBits |= 1 << k;
     }
+    this.topRemoved[at] = removedBits;
   }
 
   // The lane's probability (its reweighted q) of character `id` at the step being recorded; at
@@ -187,11 +209,13 @@ export class StepRecords {
     return this.weights[id] / this.total;
   }
 
-  // Step `at`'s top candidates: [{id, p, q}] in rank order.
+  // Step `at`'s top candidates: [{id, p, q, removed}] in rank order; removed: the lane's
+  // filters took it out.
   candidates(at) {
     const base = at * TOP_CANDIDATES;
     return Array.from({ length: this.topCount }, (_, k) => ({
       id: this.topIds[base + k], p: this.topP[base + k], q: this.topQ[base + k],
+      removed: Boolean(this.topRemoved[at] & (1 << k)),
     }));
   }
 

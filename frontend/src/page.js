@@ -5,7 +5,7 @@ import { fetchCatalog, unavailableLine } from './catalog.js';
 import { scoreTotals } from './likelihood.js';
 import { openModel } from './loaded-model.js';
 import { checkLength, runNotes } from './run-options.js';
-import { checkRngSeed, checkTemperature, SamplingError } from './sampling.js';
+import { checkMinP, checkRngSeed, checkTemperature, checkTopK, checkTopP, SamplingError } from './sampling.js';
 import { readUrl, writeUrl } from './url-state.js';
 import { ControlsView } from './views/controls.js';
 import { FactsView } from './views/facts.js';
@@ -97,7 +97,7 @@ export class Page {
     const { session, messages } = this;
     const { state, notes } = readUrl();
     this.controls.fill(state);
-    this.lanes.set(state.temperatures);
+    this.lanes.set(state.temperatures, state.filters);
     this.controls.onGenerate(() => this.runFromPage());
     this.controls.onStop(() => {
       this.stopRequested = true;
@@ -105,7 +105,7 @@ export class Page {
     const inspect = (source, step, how) => this.inspect(source, step, how);
     this.lanes.onInspect(inspect);
     this.scoreView.onInspect(inspect);
-    this.lanes.onTemperatures(() => this.chart.show(this.lanes.temperatures()));
+    this.lanes.onTemperatures(() => this.chart.show(this.lanes.settings()));
     this.lanes.onScore((text) => this.scoreView.fill(text));
     this.scoreView.onScore((request) => this.scoreFromPage(request));
     const backend = await chooseBackend(state.backend);
@@ -140,7 +140,7 @@ export class Page {
       await this.session.model.use(async ({ generator, vocab }) => {
         this.chart.setDistribution(await generator.probabilities(vocab.encodeSeed(seed).ids, mode), vocab);
       });
-      this.chart.show(this.lanes.temperatures());
+      this.chart.show(this.lanes.settings());
     } catch {
       // the chart waits for the first run
     }
@@ -217,19 +217,27 @@ export class Page {
     }
   }
 
-  // The run the form describes, checked: {seed, temperatures, length, rngSeed, mode}.
+  // The run the form describes, checked: {seed, temperatures, filters, length, rngSeed, mode}.
   readForm() {
     const typed = this.controls.values();
-    const temperatures = this.lanes.temperatures().map((value, lane) => {
+    const inLane = (lane, read) => {
       try {
-        return checkTemperature(filled(value, 'the temperature'));
+        return read();
       } catch (error) {
         throw new SamplingError(`lane ${lane + 1}: ${error.message}`);
       }
-    });
+    };
+    const temperatures = this.lanes.temperatures().map((value, lane) => inLane(lane,
+      () => checkTemperature(filled(value, 'the temperature'))));
+    const filters = this.lanes.filters().map((fields, lane) => inLane(lane, () => {
+      if (fields.unreadable.length) throw new SamplingError(`${fields.unreadable[0]} is not a number`);
+      const read = (value, check, off) => (value.trim() === '' ? off : check(value));
+      return { topK: read(fields.topK, checkTopK, 0), topP: read(fields.topP, checkTopP, 1), minP: read(fields.minP, checkMinP, 0) };
+    }));
     return {
       seed: typed.seed,
       temperatures,
+      filters,
       length: checkLength(filled(typed.length, 'the length')),
       rngSeed: checkRngSeed(filled(typed.rngSeed, 'the RNG seed')),
       mode: typed.mode,
@@ -265,14 +273,21 @@ export class Page {
     let steps = 0;
     try {
       await loaded.use(({ generator }) => generator.generate(
-        { seedIds: encoding.ids, temperatures: run.temperatures, length: run.length, rngSeed: run.rngSeed, mode: run.mode },
+        {
+          seedIds: encoding.ids,
+          temperatures: run.temperatures,
+          filters: { topK: run.filters.map((f) => f.topK), topP: run.filters.map((f) => f.topP), minP: run.filters.map((f) => f.minP) },
+          length: run.length,
+          rngSeed: run.rngSeed,
+          mode: run.mode,
+        },
         {
           records: this.likelihood.on,
           onStart: (records) => writer.begin(records),
           onChars: (chars, step, p) => {
             if (step === 0) {
               this.chart.setDistribution(p.subarray(0, size), loaded.vocab);
-              this.chart.show(this.lanes.temperatures());
+              this.chart.show(this.lanes.settings());
             }
             steps += 1;
             writer.push(chars, step);

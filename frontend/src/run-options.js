@@ -1,7 +1,7 @@
 // What a run may ask for, and what the user is told when the request is trimmed: the page's
 // copy of tempera/generate.py and tempera/sampling.py (docs/sampling.md). Each value and note
 // lives here only; tests/test_js_contract.py holds them to their Python twins.
-import { checkTemperature, SamplingError } from './sampling.js';
+import { checkMinP, checkTemperature, checkTopK, checkTopP, SamplingError } from './sampling.js';
 
 export const MODES = Object.freeze(['stateful', 'window']); // the first is the default
 // The course notebook's temperatures: the page's default lanes.
@@ -29,6 +29,26 @@ export function checkTemperatures(temperatures) {
     throw new SamplingError(`give at most ${MAX_LANES} temperatures (one lane each), got ${temperatures.length}`);
   }
   return temperatures.map(checkTemperature);
+}
+
+// One value for every lane, or an array of one per lane, each checked; undefined or null gives
+// `off` for every lane (tempera/sampling.py's per_lane).
+function perLane(values, lanes, check, what, off) {
+  if (values === undefined || values === null) return Array(lanes).fill(off);
+  const list = Array.isArray(values) ? values : [values];
+  const spread = list.length === 1 ? Array(lanes).fill(list[0]) : list;
+  if (spread.length !== lanes) {
+    throw new SamplingError(`give one ${what} for all lanes or one per temperature (${lanes}), got ${spread.length}`);
+  }
+  return spread.map(check);
+}
+
+// Each lane's filters, {topK, topP, minP}, from one value each for every lane or one per lane.
+export function laneFilters({ topK, topP, minP } = {}, lanes) {
+  const ks = perLane(topK, lanes, checkTopK, 'top-k', 0);
+  const ps = perLane(topP, lanes, checkTopP, 'top-p', 1);
+  const ms = perLane(minP, lanes, checkMinP, 'min-p', 0);
+  return ks.map((k, lane) => ({ topK: k, topP: ps[lane], minP: ms[lane] }));
 }
 
 // A length is a whole number, 0 or more; generation caps it at MAX_LENGTH, and lengthNote says so.

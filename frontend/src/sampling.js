@@ -27,7 +27,7 @@ export function laneSeed(rngSeed, lane) {
 }
 
 export function checkTemperature(value) {
-  const t = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const t = asNumber(value);
   if (typeof t !== 'number' || Number.isNaN(t)) {
     throw new SamplingError(`temperature must be a number, got ${JSON.stringify(value)}`);
   }
@@ -44,8 +44,125 @@ export function checkRngSeed(value) {
   return seed;
 }
 
-// The index drawn by uniform u at this temperature from probabilities p[offset .. offset+size).
-export function draw(p, temperature, u, offset = 0, size = p.length - offset) {
+// Number() as a form field or a URL would give it; anything else is left for the check to refuse.
+function asNumber(value) {
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+}
+
+// How a filter value may be written as text: plain decimal notation, as both Number() and
+// Python's float() read it (tempera/sampling.py's DECIMAL: not "0x10", "1_000", "Infinity").
+const DECIMAL = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+const NOT_FINITE = /^[+-]?(inf|infinity|nan)$/i;
+
+function finiteNumber(value, what) {
+  if (typeof value === 'string' && NOT_FINITE.test(value.trim())) {
+    throw new SamplingError(`${what} must be a finite number, got ${JSON.stringify(value)}`);
+  }
+  if (typeof value === 'string' && !DECIMAL.test(value.trim())) {
+    throw new SamplingError(`${what} must be a number, got ${JSON.stringify(value)}`);
+  }
+  const number = asNumber(value);
+  if (typeof number !== 'number' || Number.isNaN(number)) {
+    throw new SamplingError(`${what} must be a number, got ${JSON.stringify(value)}`);
+  }
+  if (!Number.isFinite(number)) throw new SamplingError(`${what} must be a finite number, got ${value}`);
+  return number;
+}
+
+// The filters of docs/sampling.md: top-k a whole number ≥ 0 (0: off), top-p in (0, 1] (1: off),
+// min-p in [0, 1) (0: off).
+export function checkTopK(value) {
+  const k = finiteNumber(value, 'top-k');
+  if (!Number.isInteger(k) || k < 0) throw new SamplingError(`top-k must be a whole number, 0 (off) or more, got ${value}`);
+  return k;
+}
+
+export function checkTopP(value) {
+  const p = finiteNumber(value, 'top-p');
+  if (!(p > 0 && p <= 1)) throw new SamplingError(`top-p must be above 0 and at most 1 (off), got ${value}`);
+  return p;
+}
+
+export function checkMinP(value) {
+  const m = finiteNumber(value, 'min-p');
+  if (!(m >= 0 && m < 1)) throw new SamplingError(`min-p must be 0 (off) or more and below 1, got ${value}`);
+  return m;
+}
+
+export const NO_FILTERS = Object.freeze({ topK: 0, topP: 1, minP: 0 });
+
+export function filtersActive({ topK, topP, minP }) {
+  return topK > 0 || topP < 1 || minP > 0;
+}
+
+// What is on, as a lane's label says it: "top-k 40 · min-p 0.1" ('' when nothing is).
+export function filtersLabel({ topK, topP, minP }) {
+  return [topK > 0 ? `top-k ${topK}` : '', topP < 1 ? `top-p ${topP}` : '', minP > 0 ? `min-p ${minP}` : '']
+    .filter(Boolean).join(' · ');
+}
+
+// Scratch arrays by vocabulary size: a draw runs for every lane at every step.
+const scratch = new Map();
+function scratchFor(size) {
+  let arrays = scratch.get(size);
+  if (!arrays) scratch.set(size, (arrays = { weights: new Float64Array(size), order: new Int32Array(size) }));
+  return arrays;
+}
+
+// Sets to 0 the weights w[0 .. size) that the filters remove (docs/sampling.md); where
+// `removed` is given, removed[i] becomes 1 for a weight above 0 that was set to 0, else 0.
+export function filterWeights(w, size, { topK, topP, minP }, removed = null) {
+  if (removed) removed.fill(0, 0, size);
+  const drop = (i) => {
+    if (removed && w[i] > 0) removed[i] = 1;
+    w[i] = 0;
+  };
+  let kept = size;
+  let order = null;
+  if ((topK > 0 && topK < size) || topP < 1) {
+    // Largest weight first, the lower index first among equals: an insertion sort, which for
+    // a vocabulary of tens of characters costs less than calling a comparator.
+    order = scratchFor(size).order;
+    for (let i = 0; i < size; i++) {
+      const weight = w[i];
+      let j = i;
+      while (j > 0 && w[order[j - 1]] < weight) {
+        order[j] = order[j - 1];
+        j -= 1;
+      }
+      order[j] = i;
+    }
+  }
+  if (topK > 0 && topK < size) {
+    for (let r = topK; r < size; r++) drop(order[r]);
+    kept = topK;
+  }
+  if (topP < 1) {
+    let total = 0;
+    for (let i = 0; i < size; i++) total += w[i]; // S, in index order as the draw adds
+    const target = topP * total;
+    let running = 0;
+    let cut = kept - 1; // rounding can leave the running sum short of p × S: keep all
+    for (let r = 0; r < kept; r++) {
+      running += w[order[r]];
+      if (running >= target) {
+        cut = r;
+        break;
+      }
+    }
+    for (let r = cut + 1; r < kept; r++) drop(order[r]);
+  }
+  if (minP > 0) {
+    let top = 0;
+    for (let i = 0; i < size; i++) if (w[i] > top) top = w[i];
+    const threshold = minP * top;
+    for (let i = 0; i < size; i++) if (w[i] < threshold) drop(i);
+  }
+}
+
+// The index drawn by uniform u at this temperature, after the lane's filters, from
+// probabilities p[offset .. offset+size). T = 0 is greedy and ignores the filters.
+export function draw(p, temperature, u, offset = 0, size = p.length - offset, filters = NO_FILTERS) {
   if (temperature === 0) {
     let best = 0;
     for (let i = 1; i < size; i++) if (p[offset + i] > p[offset + best]) best = i;
@@ -53,14 +170,17 @@ export function draw(p, temperature, u, offset = 0, size = p.length - offset) {
   }
   let maxLog = -Infinity;
   for (let i = 0; i < size; i++) maxLog = Math.max(maxLog, Math.log(p[offset + i]));
-  const cumulative = new Float64Array(size);
+  const weights = scratchFor(size).weights;
+  for (let i = 0; i < size; i++) weights[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
+  if (filtersActive(filters)) filterWeights(weights, size, filters);
   let total = 0;
-  for (let i = 0; i < size; i++) {
-    total += Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
-    cumulative[i] = total;
-  }
+  for (let i = 0; i < size; i++) total += weights[i];
   const target = u * total;
-  for (let i = 0; i < size; i++) if (cumulative[i] > target) return i;
+  let running = 0;
+  for (let i = 0; i < size; i++) {
+    running += weights[i];
+    if (running > target) return i;
+  }
   return size - 1; // unreachable: u < 1 keeps target below total
 }
 

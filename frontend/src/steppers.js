@@ -3,6 +3,7 @@
 // LSTM step (steps/) does the arithmetic; a stepper decides when values come back from it.
 import * as tf from '@tensorflow/tfjs';
 
+import { filtersActive } from './sampling.js';
 import { proposeFromLogits } from './steps/webgl-programs.js';
 
 // Softmax of each lane's logits, in float64 as the contract asks.
@@ -55,11 +56,14 @@ export class ReadBackStepper {
 // device's float32 draw, the rest of the block is dropped and the step redone, so the text is
 // the contract's either way. Needs a step whose state is on the device (TensorStateStep).
 export class LookaheadStepper {
-  constructor(step, state, { depth, temperatures, uniforms }) {
+  constructor(step, state, { depth, temperatures, filters, uniforms }) {
     this.step = step;
     this.state = state;
     this.depth = depth;
-    this.inverseTemperatures = temperatures.map((t) => (t === 0 ? -1 : 1 / t)); // -1: greedy
+    // Per lane: 1 / T (-1: greedy), then top-k, top-p and min-p when any lane filters.
+    this.settings = temperatures.map((t, lane) => [t === 0 ? -1 : 1 / t,
+      filters[lane].topK, filters[lane].topP, filters[lane].minP]);
+    this.filtered = filters.some(filtersActive);
     this.uniforms = uniforms;
     this.block = []; // {probabilities, proposed, state} for each step drawn ahead
   }
@@ -71,12 +75,14 @@ export class LookaheadStepper {
 
   async runAhead(count) {
     const uniformsAhead = this.uniforms.peek(count); // one array per step, a uniform per lane
-    const lanes = this.inverseTemperatures.length;
+    const lanes = this.settings.length;
+    const width = this.filtered ? 5 : 2;
     const steps = [];
     let state = this.state;
     for (let i = 0; i < count; i++) {
       const logits = this.step.logitsTensor(state);
-      const settings = tf.tensor2d(this.inverseTemperatures.flatMap((t, lane) => [t, uniformsAhead[i][lane]]), [lanes, 2]);
+      const settings = tf.tensor2d(this.settings.flatMap(([inverseT, ...filters], lane) => [
+        inverseT, uniformsAhead[i][lane], ...(this.filtered ? filters : [])]), [lanes, width]);
       const proposed = proposeFromLogits(logits, settings);
       settings.dispose();
       state = this.step.advance(state, proposed);
@@ -98,10 +104,10 @@ export class LookaheadStepper {
       packed.dispose();
     }
     const size = this.step.vocabSize;
-    const width = lanes * size + lanes;
+    const stride = lanes * size + lanes;
     this.block = steps.map((s, i) => ({
-      probabilities: softmaxRows(values.subarray(i * width, i * width + lanes * size), size),
-      proposed: values.subarray(i * width + lanes * size, (i + 1) * width),
+      probabilities: softmaxRows(values.subarray(i * stride, i * stride + lanes * size), size),
+      proposed: values.subarray(i * stride + lanes * size, (i + 1) * stride),
       state: s.state,
     }));
   }

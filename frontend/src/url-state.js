@@ -1,9 +1,10 @@
-// The URL holds a run: seed text, temperatures, length, rng seed, mode, model (and backend).
+// The URL holds a run: seed text, temperatures, each lane's filters (k, p, minp), length, rng
+// seed, mode, model (and backend).
 // A value the page cannot use is replaced by the default, with a note that quotes what the URL
 // held and says what the page uses instead.
 import { BACKENDS } from './backend.js';
 import { MAX_LANES, MODES, NOTEBOOK_TEMPERATURES } from './run-options.js';
-import { MAX_RNG_SEED } from './sampling.js';
+import { checkMinP, checkTopK, checkTopP, MAX_RNG_SEED, NO_FILTERS } from './sampling.js';
 import { quote } from './url-guard.js';
 
 // What the page shows when the address says nothing: its own seed and length, the contract's
@@ -70,6 +71,40 @@ function readTemperatures(value, notes) {
   return used;
 }
 
+// The URL's name, the filter's key and check, for each lane filter.
+const FILTER_PARAMS = [
+  { name: 'k', key: 'topK', check: checkTopK },
+  { name: 'p', key: 'topP', check: checkTopP },
+  { name: 'minp', key: 'minP', check: checkMinP },
+];
+
+// Each lane's filters from k=, p= and minp=: one value for every lane or a list of one per lane,
+// an empty item meaning off. A value that is no filter value is off, with a note.
+function readFilters(params, lanes, notes) {
+  const filters = Array.from({ length: lanes }, () => ({ ...NO_FILTERS }));
+  FILTER_PARAMS.forEach(({ name, key, check }) => {
+    const value = params.get(name);
+    if (value === null) return;
+    let items = value.split(',');
+    if (items.length === 1) items = Array(lanes).fill(items[0]);
+    if (items.length !== lanes) {
+      notes.push(`${name} ${quote(value)} in the URL has ${items.length} items for ${lanes} lanes; using it for none`);
+      return;
+    }
+    const problems = [];
+    items.forEach((item, lane) => {
+      if (item.trim() === '') return;
+      try {
+        filters[lane][key] = check(item);
+      } catch (error) {
+        problems.push(`lane ${lane + 1}: ${error.message}`);
+      }
+    });
+    if (problems.length) notes.push(`${name} ${quote(value)} in the URL: ${listed(problems, 3)}; those lanes use it off`);
+  });
+  return filters;
+}
+
 function readLength(value, notes) {
   if (value === null) return DEFAULTS.length;
   const length = parseNumber(value);
@@ -100,9 +135,11 @@ function readChoice(name, value, choices, fallback, instead, notes) {
 export function readUrl(location = window.location) {
   const params = new URLSearchParams(location.search);
   const notes = [];
+  const temperatures = readTemperatures(params.get('t'), notes);
   const state = {
     seed: readSeed(params.get('seed'), notes),
-    temperatures: readTemperatures(params.get('t'), notes),
+    temperatures,
+    filters: readFilters(params, temperatures.length, notes),
     length: readLength(params.get('len'), notes),
     rngSeed: readRngSeed(params.get('rng'), notes),
     mode: readChoice('mode', params.get('mode'), MODES, DEFAULTS.mode, `using ${DEFAULTS.mode}`, notes),
@@ -116,6 +153,12 @@ export function writeUrl(run) {
   const params = new URLSearchParams(window.location.search);
   params.set('seed', run.seed);
   params.set('t', run.temperatures.join(','));
+  FILTER_PARAMS.forEach(({ name, key }) => {
+    // Only the filters some lane uses: a link without them is the run without them.
+    const values = run.filters.map((f) => f[key]);
+    if (values.some((v) => v !== NO_FILTERS[key])) params.set(name, values.join(','));
+    else params.delete(name);
+  });
   params.set('len', String(run.length));
   params.set('rng', String(run.rngSeed));
   params.set('mode', run.mode);

@@ -45,9 +45,11 @@ export function lstmCell(z, c, input = null) {
 }
 
 // The contract's draw from logits ([lanes, size]) for every lane in one pass: settings is
-// [lanes, 2] of (1 / temperature, or -1 for greedy; uniform u). Returns int32 ids [lanes].
+// [lanes, 2] of (1 / temperature, or -1 for greedy; uniform u), or [lanes, 5] with the lane's
+// top-k, top-p and min-p after those. Returns int32 ids [lanes].
 export function proposeFromLogits(logits, settings) {
   const [lanes, size] = logits.shape;
+  const filtered = settings.shape[1] === 5;
   const program = {
     variableNames: ['L', 'S'],
     outputShape: [lanes],
@@ -62,13 +64,16 @@ export function proposeFromLogits(logits, settings) {
         }
         float inverseT = getS(b, 0);
         if (inverseT < 0.0) { setOutput(float(best)); return; }
+        float w[${size}];
+        for (int i = 0; i < ${size}; i++) w[i] = exp((getL(b, i) - top) * inverseT);
+        ${filtered ? FILTERS_GLSL(size) : ''}
         float total = 0.0;
-        for (int i = 0; i < ${size}; i++) total += exp((getL(b, i) - top) * inverseT);
+        for (int i = 0; i < ${size}; i++) total += w[i];
         float target = getS(b, 1) * total;
         float running = 0.0;
         int drawn = ${size - 1};
         for (int i = 0; i < ${size}; i++) {
-          running += exp((getL(b, i) - top) * inverseT);
+          running += w[i];
           if (running > target) { drawn = i; break; }
         }
         setOutput(float(drawn));
@@ -76,3 +81,37 @@ export function proposeFromLogits(logits, settings) {
   };
   return run(program, [logits, settings], 'int32');
 }
+
+// The filters of docs/sampling.md on w[], in float32: j comes before i in the order when its
+// weight is larger, or equal with a lower index. top-k keeps i when fewer than k come before it;
+// top-p when the kept weights before it sum to less than p × (their total); min-p when
+// w[i] ≥ m (the largest weight is 1). The order is counted per character, O(size²), which at
+// a vocabulary of a few hundred is still one short pass for each lane.
+const FILTERS_GLSL = (size) => `
+        int k = int(getS(b, 2) + 0.5);
+        float topP = getS(b, 3);
+        float minP = getS(b, 4);
+        bool kept[${size}];
+        for (int i = 0; i < ${size}; i++) {
+          int before = 0;
+          for (int j = 0; j < ${size}; j++) {
+            if (w[j] > w[i] || (w[j] == w[i] && j < i)) before++;
+          }
+          kept[i] = k == 0 || before < k;
+        }
+        if (topP < 1.0) {
+          float kepttotal = 0.0;
+          for (int i = 0; i < ${size}; i++) if (kept[i]) kepttotal += w[i];
+          bool inNucleus[${size}];
+          for (int i = 0; i < ${size}; i++) {
+            float before = 0.0;
+            for (int j = 0; j < ${size}; j++) {
+              if (kept[j] && (w[j] > w[i] || (w[j] == w[i] && j < i))) before += w[j];
+            }
+            inNucleus[i] = before < topP * kepttotal;
+          }
+          for (int i = 0; i < ${size}; i++) kept[i] = kept[i] && inNucleus[i];
+        }
+        for (int i = 0; i < ${size}; i++) {
+          if (!kept[i] || w[i] < minP) w[i] = 0.0;
+        }`;

@@ -1,7 +1,8 @@
 // The seed's first step, once for all lanes: every lane starts from the same distribution, so
-// its top candidates are shown with one bar per lane's temperature, reweighted here in the page
-// (no model run) whenever a temperature changes.
+// its top candidates are shown with one bar per lane's temperature and filters, reweighted here in
+// the page (no model run) whenever a lane's settings change.
 import { laneDistribution } from '../likelihood.js';
+import { filtersLabel } from '../sampling.js';
 import { percent, visibleChar } from './format.js';
 
 const SHOWN = 8; // candidates in the chart
@@ -22,15 +23,21 @@ export class FirstStepChart {
     this.vocab = vocab;
   }
 
-  // temperatures: one per lane, as typed (a lane whose value is no temperature shows no bars).
-  show(temperatures) {
+  // lanes: [{temperature (as typed), filters (null: unreadable)}], one per lane; a lane whose
+  // settings cannot be read shows no bars.
+  show(lanes) {
     if (!this.p) return;
     const order = Array.from(this.p.keys()).sort((a, b) => this.p[b] - this.p[a] || a - b).slice(0, SHOWN);
     const columns = [{ label: 'model (T = 1)', q: this.p, className: 'bar-model' },
-      ...temperatures.map((typed, lane) => {
+      ...lanes.map(({ temperature: typed, filters }, lane) => {
         const t = typed === '' ? NaN : Number(typed);
-        const valid = Number.isFinite(t) && t >= 0;
-        return { label: `lane ${lane + 1}, T = ${typed || '?'}`, q: valid ? laneDistribution(this.p, t) : null, className: 'bar-lane' };
+        const valid = Number.isFinite(t) && t >= 0 && filters !== null;
+        const active = filters && t > 0 ? filtersLabel(filters) : '';
+        return {
+          label: `lane ${lane + 1}, T = ${typed || '?'}${active ? ` · ${active}` : ''}`,
+          q: valid ? laneDistribution(this.p, t, 0, this.p.length, filters) : null,
+          className: 'bar-lane',
+        };
       })];
     const head = this.doc.createElement('tr');
     head.append(this.cell('th', ['character'], { scope: 'col' }),

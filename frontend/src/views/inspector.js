@@ -1,6 +1,7 @@
 // The inspector: for one step of a lane (or of a scored text), what came before, the model's
 // top candidates (T = 1) beside the lane's reweighted share, which one was drawn, by which
-// uniform, and the entropy of the lane's distribution. Screen readers get the same in a line.
+// uniform, the entropy of the lane's distribution, and which candidates the lane's filters took
+// out. Screen readers get the same in a line.
 import { visibleChar, percent, shortNumber } from './format.js';
 
 const CONTEXT_CHARS = 40;
@@ -33,7 +34,7 @@ export class InspectorView {
     const p = records.p[step];
     const q = scoring ? p : records.q[step];
     const t = records.temperature;
-    const laneName = scoring ? 'this text' : `this lane (T = ${t})`;
+    const laneName = scoring ? 'this text' : `this lane (${source.settings ?? `T = ${t}`})`;
     this.hint.hidden = true;
     this.body.hidden = false;
     Object.assign(this.root.dataset, {
@@ -47,17 +48,19 @@ export class InspectorView {
     this.laneHeading.hidden = scoring;
     this.root.classList.toggle('scoring', scoring);
     const candidates = records.candidates(step);
-    const rows = candidates.map((c, index) => this.row(vocab.chars[c.id], index + 1, c.p, scoring ? c.p : c.q, drawn));
+    const rows = candidates.map((c, index) => this.row(vocab.chars[c.id], index + 1, c.p, scoring ? c.p : c.q, drawn, c.removed));
     if (rank > candidates.length) rows.push(this.row(drawn, rank, p, q, drawn));
     this.rows.replaceChildren(...rows);
     this.showFacts(records, step, { rank, p, q, laneName, scoring, size: vocab.size });
     if (announce) this.announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab });
   }
 
-  row(char, rank, p, q, drawn) {
+  row(char, rank, p, q, drawn, removed = false) {
     const tr = this.doc.createElement('tr');
     Object.assign(tr.dataset, { testid: 'candidate', char, p: String(p), pLane: String(q), rank: String(rank) });
+    if (removed) tr.dataset.removed = 'true';
     if (char === drawn) tr.classList.add('drawn');
+    tr.classList.toggle('removed', removed);
     const cell = (content, className) => {
       const td = this.doc.createElement('td');
       if (className) td.className = className;
@@ -76,7 +79,7 @@ export class InspectorView {
     name.textContent = visibleChar(char);
     tr.append(
       cell([String(rank)], 'rank'),
-      cell(char === drawn ? [name, ' drawn'] : [name], 'char'),
+      cell(char === drawn ? [name, ' drawn'] : removed ? [name, ' filtered out'] : [name], 'char'),
       cell(bar(p, 'bar-model'), 'share'),
       cell(bar(q, 'bar-lane'), 'share lane-share'),
     );
@@ -104,10 +107,12 @@ export class InspectorView {
 
   announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab }) {
     const others = candidates.slice(0, 3).map((c) => `${visibleChar(vocab.chars[c.id])} ${percent(c.p)}`).join(', ');
+    const removed = candidates.filter((c) => c.removed).length;
     this.summary.textContent = `${visibleChar(drawn)}: rank ${rank}, model ${percent(p)}` +
       `${scoring ? '' : `, ${laneName} ${percent(q)}`}` +
       `${records.u ? `, drawn by u ${shortNumber(records.u[step], 4)}` : ''}` +
-      `, entropy ${shortNumber(records.entropyBits[step])} bits. Top: ${others}.`;
+      `, entropy ${shortNumber(records.entropyBits[step])} bits. Top: ${others}.` +
+      `${removed ? ` The filters took out ${removed} of the top ${candidates.length}.` : ''}`;
   }
 
   // A line for screen readers only.

@@ -3,6 +3,7 @@
 // as text, never markup.
 import { LaneTally } from '../likelihood.js';
 import { MAX_LANES } from '../run-options.js';
+import { checkMinP, checkTopK, checkTopP, filtersLabel, NO_FILTERS } from '../sampling.js';
 import { LaneText } from './lane-text.js';
 import { showStats } from './lane-stats.js';
 import { inspectTextBy } from './text-inspection.js';
@@ -12,6 +13,37 @@ const REDRAW_SHARE = 5; // after a redraw of d ms, the next waits 5·d: drawing 
 // and at least this long: plain text streams at 10 frames a second, coloured text at 5 (painting
 // it costs the browser several times more, and that time would come out of the model's)
 const REDRAW_MS = { plain: 100, coloured: 200 };
+
+// The filter fields of a lane: the class of their input, their key, the value that is off.
+const FILTER_FIELDS = [
+  { className: 'top-k', key: 'topK', off: 0, check: checkTopK },
+  { className: 'top-p', key: 'topP', off: 1, check: checkTopP },
+  { className: 'min-p', key: 'minP', off: 0, check: checkMinP },
+];
+
+// A lane's filters as its fields hold them: {topK, topP, minP} as typed ('' when empty), and
+// the names of fields whose text is no number (a number input then holds '').
+function typedFilters(lane) {
+  const typed = { unreadable: [] };
+  FILTER_FIELDS.forEach(({ className, key }) => {
+    const input = lane.querySelector(`.${className}`);
+    typed[key] = input.value;
+    if (input.validity.badInput) typed.unreadable.push(className);
+  });
+  return typed;
+}
+
+// What the lane's filters do, for its label: the checked values ('' fields are off), or null
+// while a field holds something that is no filter value.
+export function readableFilters(typed) {
+  if (typed.unreadable.length) return null;
+  try {
+    return Object.fromEntries(FILTER_FIELDS.map(({ key, off, check }) => [
+      key, typed[key].trim() === '' ? off : check(typed[key])]));
+  } catch {
+    return null;
+  }
+}
 
 // A word for what a temperature does, shown beside it.
 function kindOf(value) {
@@ -53,26 +85,37 @@ export class LanesView {
     this.scoreHandler = handler;
   }
 
-  // handler(): a lane's temperature was edited, added or removed.
+  // handler(): a lane's temperature or filters were edited, or a lane added or removed.
   onTemperatures(handler) {
     this.temperatureHandler = handler;
   }
 
-  set(temperatures) {
+  // temperatures: one per lane; filters: {topK, topP, minP} per lane (left out: none).
+  set(temperatures, filters = []) {
     this.container.replaceChildren();
-    temperatures.forEach((t) => this.add(t));
+    temperatures.forEach((t, lane) => this.add(t, filters[lane]));
   }
 
   // Adds a lane, up to MAX_LANES; returns it, or null at the limit.
-  add(temperature) {
+  add(temperature, filters = NO_FILTERS) {
     if (this.lanes.length >= MAX_LANES) return null;
     const lane = this.template.content.firstElementChild.cloneNode(true);
     const input = lane.querySelector('.temperature');
     const sync = () => {
       lane.dataset.temperature = input.value;
       lane.querySelector('.kind').textContent = kindOf(input.value);
+      this.showFilters(lane);
     };
     input.value = String(temperature);
+    FILTER_FIELDS.forEach(({ className, key, off }) => {
+      const field = lane.querySelector(`.${className}`);
+      field.value = filters[key] === off ? '' : String(filters[key]);
+      field.addEventListener('input', () => {
+        sync();
+        this.temperatureHandler();
+      });
+    });
+    lane.querySelector('.filters').open = FILTER_FIELDS.some(({ key, off }) => filters[key] !== off);
     input.addEventListener('input', () => {
       sync();
       this.temperatureHandler();
@@ -98,17 +141,43 @@ export class LanesView {
     return lane;
   }
 
-  // What the inspector needs to show a step of this lane.
+  // The lane's label, "T = 1.2 · min-p 0.1", and its filters' summary line.
+  showFilters(lane) {
+    const filters = readableFilters(typedFilters(lane));
+    const active = filters ? filtersLabel(filters) : '';
+    const summary = filters === null ? 'Filters: a value is not valid' : `Filters: ${active || 'off'}`;
+    lane.querySelector('.filters-label').textContent = summary;
+    lane.querySelector('.filters').classList.toggle('active', Boolean(active));
+    lane.dataset.label = [`T = ${lane.dataset.temperature}`, active].filter(Boolean).join(' · ');
+  }
+
+  // What the inspector needs to show a step of this lane: its label names the run's settings.
   sourceOf(lane) {
     const text = this.texts.get(lane);
     const number = this.lanes.indexOf(lane) + 1;
-    return { label: `Lane ${number} (T = ${text.records?.temperature})`, text, records: text.records,
-      vocab: this.vocab, scoring: false };
+    const records = text.records;
+    const settings = [`T = ${records?.temperature}`, records?.temperature ? filtersLabel(records.filters) : '']
+      .filter(Boolean).join(' · ');
+    return { label: `Lane ${number} (${settings})`, settings, text, records, vocab: this.vocab, scoring: false };
   }
 
   // What each lane's temperature field holds, as typed.
   temperatures() {
     return this.lanes.map((lane) => lane.querySelector('.temperature').value);
+  }
+
+  // What each lane's filter fields hold, as typed: [{topK, topP, minP, unreadable}].
+  filters() {
+    return this.lanes.map(typedFilters);
+  }
+
+  // Each lane's temperature as typed and its filters as far as they can be read (null when a
+  // field holds no filter value), for the first-step chart.
+  settings() {
+    return this.lanes.map((lane) => ({
+      temperature: lane.querySelector('.temperature').value,
+      filters: readableFilters(typedFilters(lane)),
+    }));
   }
 
   // While a run goes on, the lanes it writes to keep their number and temperatures.
@@ -123,6 +192,9 @@ export class LanesView {
     lanes.forEach((lane, index) => {
       lane.querySelector('.remove').disabled = this.running || lanes.length <= 1;
       lane.querySelector('.temperature').disabled = this.running;
+      FILTER_FIELDS.forEach(({ className }) => {
+        lane.querySelector(`.${className}`).disabled = this.running;
+      });
       lane.querySelector('.score-lane').disabled = this.running || this.texts.get(lane).length === 0;
       const name = `lane ${index + 1}`;
       lane.querySelector('.lane-scroll').setAttribute('aria-label',
