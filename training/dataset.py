@@ -48,3 +48,12 @@ def last_step_batches(ids, window, step, batch, vocab_size, rng: np.random.Gener
         windows = windows.cache()
     return windows.map(
         lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, -1])).prefetch(tf.data.AUTOTUNE)
+
+
+def shard_in_memory(batches: tf.data.Dataset) -> tf.data.Dataset:
+    """Batches a distribution strategy may split among workers by element, as TensorFlow
+    recommends for data held in memory (there are no files to split): each global batch is cut
+    into the replicas' shares, so no worker trains on the same windows as another."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.with_options(options)

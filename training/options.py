@@ -5,7 +5,9 @@ would find it again.
 """
 
 import datetime
+import json
 import math
+import os
 
 from tempera.errors import TemperaError
 
@@ -26,6 +28,39 @@ def recipe_overrides(args) -> dict:
     return {k: getattr(args, k) for k in RECIPE_OPTIONS if getattr(args, k) is not None}
 
 
+STRATEGIES = ("one", "mirrored", "multi-worker")
+
+
+def check_strategy(name: str) -> str:
+    if name not in STRATEGIES:
+        raise TemperaError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+    if name == "multi-worker":
+        read_tf_config()
+    devices = os.environ.get("TEMPERA_CPU_DEVICES")
+    if name == "mirrored" and devices is not None and not (devices.isdigit() and 1 <= int(devices) <= 64):
+        raise TemperaError(f"TEMPERA_CPU_DEVICES must be a number of logical CPU devices from 1 to 64, got {devices!r}")
+    return name
+
+
+def read_tf_config() -> dict:
+    """TF_CONFIG, checked enough to say in words what is wrong before TensorFlow tries it."""
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        raise TemperaError("--strategy multi-worker needs TF_CONFIG, the cluster and this worker's "
+                           "place in it (see the README, 'Training on several GPUs or machines')")
+    try:
+        config = json.loads(text)
+        cluster, task = config["cluster"], config["task"]
+        members = cluster[task["type"]]
+        if not (isinstance(task["index"], int) and 0 <= task["index"] < len(members)):
+            raise ValueError(f"task index {task['index']} is not in the cluster's {task['type']} list")
+    except (ValueError, KeyError, TypeError) as error:
+        raise TemperaError(f"TF_CONFIG is not a cluster description ({error}): it needs "
+                           '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", '
+                           '"index": N}}') from None
+    return config
+
+
 def check_train_options(args) -> None:
     if not isinstance(args.epochs, int) or not 1 <= args.epochs <= MAX_EPOCHS:
         raise TemperaError(f"--epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {args.epochs}")
@@ -39,6 +74,10 @@ def check_train_options(args) -> None:
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise TemperaError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
     Recipe.from_dict({**RECIPES[recipe_name(args)].to_dict(), **recipe_overrides(args)})
+    check_strategy(getattr(args, "strategy", None) or "one")
+    backup_every = getattr(args, "backup_every", None)
+    if backup_every is not None and not 1 <= backup_every <= 10**9:
+        raise TemperaError(f"--backup-every must be a whole number of batches from 1 up, got {backup_every}")
 
 
 def new_config(args) -> dict:

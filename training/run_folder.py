@@ -15,6 +15,9 @@ from tempera.atomic import TEMPORARY_PREFIX, atomic_path, write_json, write_text
 from tempera.errors import TemperaError
 
 LN2 = math.log(2)
+# tf.keras.callbacks.BackupAndRestore's folder in a multi-worker run: the state mid-epoch, which
+# the chief keeps and fit() removes at the end of each epoch.
+BACKUP_FOLDER = "backup"
 
 
 def _is_whole(value) -> bool:
@@ -97,7 +100,7 @@ class RunFolder:
 
     def _foreign_files(self) -> list:
         """Entries of a folder without config.json that a run starting in it did not write."""
-        ours = {"checkpoints"}
+        ours = {"checkpoints", BACKUP_FOLDER}
         return sorted(n for n in os.listdir(self.path)
                       if n not in ours and not n.startswith(TEMPORARY_PREFIX)) + sorted(
             os.path.join("checkpoints", n) for n in self._listdir("checkpoints")

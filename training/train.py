@@ -2,6 +2,7 @@
 
 import math
 import os
+import shutil
 import signal
 import time
 
@@ -13,21 +14,28 @@ from tempera.held_out import split_held_out
 from tempera.vocab import Vocabulary
 
 from .corpus import load_corpus
-from .dataset import every_step_batches, ids_tensor, last_step_batches
+from .dataset import every_step_batches, ids_tensor, last_step_batches, shard_in_memory
+from .distribute import Cluster, cluster_lost, restart_to_rejoin
 from .evaluate import HeldOut
 from .model import build_model
 from .options import check_config, check_same_recipe, new_config
 from .recipes import Recipe
-from .run_folder import EpochResult, RunFolder
+from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
 from .samples import epoch_samples
 
 
-class StopFlags(keras.callbacks.Callback):
-    """Ends an epoch early, after the current batch, on Ctrl-C or when time is up."""
+BACKUP_EVERY = 100  # multi-worker: batches between backups of the training state
 
-    def __init__(self, deadline: float | None):
+
+class StopFlags(keras.callbacks.Callback):
+    """Ends an epoch early, after the current batch, on Ctrl-C or when time is up. With several
+    workers the chief's clock decides, and every worker stops at the same batch: they agree
+    after each batch."""
+
+    def __init__(self, deadline: float | None, cluster: Cluster):
         super().__init__()
         self.deadline = deadline
+        self.cluster = cluster
         self.interrupted = False
         self.out_of_time = False
 
@@ -37,8 +45,12 @@ class StopFlags(keras.callbacks.Callback):
         print("\nCtrl-C: finishing this batch, then saving (Ctrl-C again to quit now)", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self.cluster.is_chief and self.deadline is not None and time.monotonic() > self.deadline:
             self.out_of_time = True
+        if self.cluster.workers > 1:
+            # Ctrl-C on any worker (2), or the chief's time budget (1), stops them all here.
+            level = self.cluster.agreed(2 if self.interrupted else 1 if self.out_of_time else 0)
+            self.interrupted, self.out_of_time = level == 2, level == 1
         if self.interrupted or self.out_of_time:
             self.model.stop_training = True
 
@@ -98,22 +110,50 @@ def load_training_corpus(run: RunFolder, config: dict, resuming: bool):
 
 
 def train(args) -> int:
+    # The strategy comes first: a multi-worker one must exist before any other TensorFlow op.
+    cluster = Cluster(getattr(args, "strategy", "one"))
+    try:
+        return train_on(cluster, args)
+    except Exception as error:  # tf.errors.* from inside fit, when another worker went away
+        if cluster.workers > 1 and cluster_lost(error):
+            restart_to_rejoin(error)
+        raise
+
+
+def train_on(cluster: Cluster, args) -> int:
+    """Trains on this process's part of the cluster. Only the chief writes the run folder; every
+    other worker reads it and writes what it must (TensorFlow makes every worker save) into a
+    temporary folder of its own, removed at the end."""
     run = RunFolder(args.run)
     is_new = not os.path.exists(run.path)
-    run.prepare()
+    if cluster.is_chief:
+        run.prepare()
     try:
         config, resuming = open_run(run, args)
         corpus, vocab = load_training_corpus(run, config, resuming)
     except TemperaError:
-        if is_new:
+        if is_new and cluster.is_chief:
             run.discard_if_unused()  # a run that could not start leaves no empty folder behind
         raise
+    scratch = cluster.scratch_folder()
+    try:
+        writes = run if cluster.is_chief else RunFolder(scratch)
+        if not cluster.is_chief:
+            writes.prepare()
+        return train_into(cluster, run, writes, config, resuming, corpus, vocab, args)
+    finally:
+        cluster.remove_scratch(scratch)
+
+
+def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> int:
     recipe = Recipe.from_dict(config["recipe"])
     if not resuming:
         config.update(corpus_name=corpus.name, corpus_path=corpus.source,
                       corpus_chars=len(corpus.ids), corpus_sha256=corpus.sha256)
-        run.write_vocabulary(vocab.chars)
-        run.write_config(config)
+        writes.write_vocabulary(vocab.chars)
+    # Where this run trains now (a resumed run may move to another cluster).
+    config.update(strategy=cluster.name, workers=cluster.workers, replicas=cluster.replicas)
+    writes.write_config(config)
 
     train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
     state = run.state()
@@ -121,20 +161,29 @@ def train(args) -> int:
         print(f"run folder {run.path} has trained {state['epochs_done']} epochs already; "
               f"pass --epochs above {state['epochs_done']} to train on", flush=True)
         return 0
-    if state["checkpoint"]:
-        model, state = resume(run, state)
-    else:
-        model = compile_model(recipe, len(vocab))
+    # Seeded before the model is made, so a run's first weights follow from its seed too.
     keras.utils.set_random_seed(config["seed"] + state["epochs_done"])
+    with cluster.scope():
+        if state["checkpoint"]:
+            model, state = resume(run, state)
+        else:
+            model = compile_model(recipe, len(vocab))
+    keras.utils.set_random_seed(config["seed"] + state["epochs_done"])  # the epoch resumed at
     print(f"corpus {corpus.name}: {len(corpus.ids):,} chars, {len(vocab)} distinct; "
           f"training on {len(train_ids):,}, holding out {len(val_ids):,}; recipe {recipe.name}: "
           f"{recipe.layers}x LSTM({recipe.units}), batch {recipe.batch}, "
           f"{recipe.optimizer} lr {recipe.learning_rate}", flush=True)
+    print(cluster.describe(recipe.batch), flush=True)
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
-    epochs = EpochLoop(run, config, recipe, model, vocab, corpus, held_out, args)
+    epochs = EpochLoop(writes, config, recipe, model, vocab, corpus, held_out, args, cluster,
+                       backup_dir=run.file(BACKUP_FOLDER))
     status = epochs.run(ids_tensor(train_ids), state)
-    best = run.best_epoch() if run.history() else None
+    if cluster.is_chief:
+        # What is left of the backups (other workers' empty temporary folders): training
+        # stopped on purpose, so there is nothing mid-epoch to resume from.
+        shutil.rmtree(run.file(BACKUP_FOLDER), ignore_errors=True)
+    best = writes.best_epoch() if cluster.is_chief and writes.history() else None
     if best:
         print(f"best held-out loss {best['val_loss']:.4f} nats/char at epoch {best['epoch']}; "
               f"run folder {run.path}", flush=True)
@@ -166,21 +215,26 @@ def resume(run: RunFolder, state: dict) -> tuple:
 
 
 class EpochLoop:
-    """Fits one epoch at a time, then evaluates, checkpoints and samples it."""
+    """Fits one epoch at a time, then evaluates, checkpoints and samples it. With several
+    workers, each decision to stop is the chief's, agreed by all, so they stop together."""
 
-    def __init__(self, run, config, recipe, model, vocab, corpus, held_out, args):
+    def __init__(self, run, config, recipe, model, vocab, corpus, held_out, args, cluster,
+                 backup_dir):
         self.run_folder, self.config, self.recipe, self.model = run, config, recipe, model
         self.vocab, self.corpus, self.held_out = vocab, corpus, held_out
         self.last_epoch, self.verbose, self.time_budget = args.epochs, args.verbose, args.time_budget
         self.patience = getattr(args, "patience", None)
+        self.cluster, self.backup_dir = cluster, backup_dir
+        self.backup_every = getattr(args, "backup_every", None) or BACKUP_EVERY
 
     def run(self, train_tensor, state) -> int:
         deadline = time.monotonic() + self.time_budget * 60 if self.time_budget else None
-        flags = StopFlags(deadline)
+        flags = StopFlags(deadline, self.cluster)
         previous_handler = signal.signal(signal.SIGINT, flags.on_sigint)
         try:
             for epoch in range(state["epochs_done"] + 1, self.last_epoch + 1):
-                if flags.out_of_time or (deadline and time.monotonic() > deadline):
+                out_of_time = flags.out_of_time or bool(deadline and time.monotonic() > deadline)
+                if self.cluster.agree(self.cluster.is_chief and out_of_time):
                     print(f"time budget of {self.time_budget} min used up", flush=True)
                     break
                 train_loss, seconds = self.fit(epoch, train_tensor, flags)
@@ -195,9 +249,14 @@ class EpochLoop:
         return 0
 
     def stalled(self, epoch: int) -> bool:
-        """Early stopping: no better held-out loss for `patience` epochs."""
+        """Early stopping: no better held-out loss for `patience` epochs (the chief's history)."""
         if not self.patience:
             return False
+        if not self.cluster.is_chief:
+            return self.cluster.agree(False)
+        return self.cluster.agree(self.chief_stalled(epoch))
+
+    def chief_stalled(self, epoch: int) -> bool:
         try:
             best = self.run_folder.best_epoch()["epoch"]
         except TemperaError:  # no epoch with a finite held-out loss yet
@@ -214,15 +273,23 @@ class EpochLoop:
         keras.backend.set_value(self.model.optimizer.learning_rate,
                                 recipe.learning_rate * recipe.lr_decay ** (epoch - 1))
         started = time.monotonic()
-        fitted = self.model.fit(training_batches(recipe, train_tensor, len(self.vocab), rng),
-                                epochs=epoch, initial_epoch=epoch - 1, callbacks=[flags],
-                                verbose=self.verbose)
+        callbacks = [flags]
+        if self.cluster.workers > 1:
+            # A worker lost mid-epoch costs at most backup_every batches: the cluster, started
+            # again, goes on from the backup, which fit() removes when the epoch ends.
+            callbacks.append(keras.callbacks.BackupAndRestore(
+                self.backup_dir, save_freq=self.backup_every))
+        batches = shard_in_memory(training_batches(recipe, train_tensor, len(self.vocab), rng))
+        fitted = self.model.fit(batches, epochs=epoch, initial_epoch=epoch - 1,
+                                callbacks=callbacks, verbose=self.verbose)
         return fitted.history["loss"][-1], time.monotonic() - started
 
     def finish(self, epoch: int, state: dict, train_loss: float, seconds: float, partial: bool) -> dict:
         result = EpochResult(epoch, train_loss, self.held_out.loss(self.model), seconds, partial)
         state = self.run_folder.record_epoch(self.model, result, state)
         print(result.summary(), flush=True)
+        if not self.cluster.is_chief:
+            return state
         samples = epoch_samples(self.model, self.vocab, self.corpus.ids, self.recipe.maxlen,
                                 np.random.default_rng([self.config["seed"], epoch, 1]))
         print(samples, flush=True)
