@@ -3,6 +3,7 @@
     .venv/bin/python bench/browser.py [--backends webgl wasm cpu] [--repeats 3]
     .venv/bin/python bench/browser.py --likelihood-only [--repeats 5]
     .venv/bin/python bench/browser.py --filters-only [--repeats 7]
+    .venv/bin/python bench/browser.py --threads-only [--repeats 5]
 
 Serves the shipped model with `tempera serve` on loopback, drives window.tempera.generate (the
 speed and memory tables without likelihood records, to measure the generator alone) and the
@@ -25,7 +26,7 @@ from tempera.generate import Generator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from harness import CLICK_DELAYS, HEAP_PROBE, launch_chromium, serving  # noqa: E402
+from harness import CLICK_DELAYS, HEAP_PROBE, launch_chromium, serving, serving_static  # noqa: E402
 
 SEED = "the free spirit is not the slave of its own will, "
 
@@ -144,6 +145,80 @@ def print_filters(rates):
               f"{filtered / alone:.0%} (goal >= 80 %) |")
 
 
+LANES_RUN = """async ([lanes, length]) => {
+  const started = performance.now();
+  await window.tempera.generate({ seedText: 'the free spirit', temperatures: [0.2, 0.5, 1.0, 1.2].slice(0, lanes),
+                                  length, rngSeed: 5, mode: 'stateful', records: false });
+  return length / ((performance.now() - started) / 1000);
+}"""
+
+
+def measure_threads(browser, isolated_url, plain_url, repeats):
+    """WASM steps/s for 1 and 4 lanes, cross-origin isolated (tempera serve: threads) against
+    the same site without the headers (one thread), interleaved."""
+    pages = {}
+    for name, url in (("isolated", isolated_url), ("plain", plain_url)):
+        page = browser.new_page()
+        page.goto(f"{url}?backend=wasm")
+        page.evaluate("window.tempera.ready")
+        page.evaluate(LANES_RUN, [4, 200])  # warm-up
+        pages[name] = (page, page.evaluate("window.tempera.backendChoice"))
+    rates = {(name, lanes): [] for name in pages for lanes in (1, 4)}
+    for _ in range(repeats):
+        for (name, lanes) in rates:
+            rates[(name, lanes)].append(pages[name][0].evaluate(LANES_RUN, [lanes, 2000]))
+    for page, _choice in pages.values():
+        page.close()
+    return {key: statistics.median(values) for key, values in rates.items()}, \
+        {name: choice for name, (_page, choice) in pages.items()}
+
+
+def measure_choice(browser, url, repeats):
+    """The page's own choice (a fresh browser context: nothing remembered) against every backend
+    forced, 4 lanes; and the time to the first character of that first visit."""
+    rates, first, chosen = {}, None, None
+    for backend in (None, "webgl", "wasm", "cpu"):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{url}?len=100000" + (f"&backend={backend}" if backend else ""))
+        if backend is None:
+            first = page.evaluate(FIRST_CHAR)
+            page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
+            chosen = page.evaluate("window.tempera.backendChoice")
+        page.evaluate("window.tempera.ready")
+        length = 150 if backend == "webgl" else 1000
+        page.evaluate(LANES_RUN, [4, 50])
+        rates[backend or "chosen"] = statistics.median(
+            page.evaluate(LANES_RUN, [4, length]) for _ in range(repeats))
+        context.close()
+    return rates, first, chosen
+
+
+def print_threads(rates, choices):
+    print("WASM threads (cross-origin isolated by tempera serve) against one thread (the same site "
+          "from a server without the headers), stateful, 2,000 characters, medians:\n")
+    print("| page | threads | 1 lane (steps/s) | 4 lanes (steps/s) | 4-lane time / 1-lane time |")
+    print("|---|---|---|---|---|")
+    for name in ("plain", "isolated"):
+        one, four = rates[(name, 1)], rates[(name, 4)]
+        print(f"| {name} | {choices[name]['threads']} | {one:,.0f} | {four:,.0f} | {one / four:.2f} (goal <= 1.5) |")
+    print(f"\nOne lane, isolated / one thread: {rates[('isolated', 1)] / rates[('plain', 1)]:.0%} "
+          "(goal: no slower)")
+
+
+def print_choice(rates, first, chosen):
+    fastest = max(v for k, v in rates.items() if k != "chosen")
+    print("\nThe backend the page chooses (fresh context, nothing remembered) against each backend "
+          f"forced, 4 lanes, stateful, medians; chosen: {chosen['name']} ({chosen['reason']})\n")
+    print("| backend | steps/s | of the fastest forced |")
+    print("|---|---|---|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} | {rate / fastest:.0%} |")
+    measured = chosen["measurement"]
+    spent = f"{measured['ms']:.0f} ms measuring" if measured and not measured.get("cached") else "no measurement"
+    print(f"\nFirst visit: first character {first['firstCharAfterLoad']:.0f} ms after the load event; {spent}.")
+
+
 def set_page(page, length, likelihood):
     page.fill("[data-testid=length]", str(length))
     page.set_checked("[data-testid=likelihood-toggle]", likelihood)
@@ -206,6 +281,17 @@ def print_likelihood(result):
     print(f"| {generating / 1000:.1f} | {scoring / 1000:.1f} | {scoring / generating:.2f} (goal <= 2) |")
 
 
+def build_site() -> str:
+    """The shipped site in a temporary folder, to serve without tempera serve's headers."""
+    import subprocess
+    import tempfile
+
+    out = os.path.join(tempfile.mkdtemp(prefix="tempera-bench-site-"), "site")
+    subprocess.run([sys.executable, "-m", "tempera", "build-site", "--out", out], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="+", default=["webgl", "wasm", "cpu"])
@@ -217,6 +303,8 @@ def main():
                         help="leave out what the likelihood view costs")
     parser.add_argument("--filters-only", action="store_true",
                         help="only what top-k, top-p and min-p cost (wasm)")
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only WASM threads against one thread, and the measured choice")
     args = parser.parse_args()
     results = {}
     with serving(quiet=True) as url:
@@ -226,6 +314,14 @@ def main():
                 rates = measure_filters(browser, url, args.repeats)
                 browser.close()
                 print_filters(rates)
+                return
+            if args.threads_only:
+                with serving_static(build_site()) as plain_url:
+                    threads = measure_threads(browser, url, plain_url, args.repeats)
+                choice = measure_choice(browser, url, args.repeats)
+                browser.close()
+                print_threads(*threads)
+                print_choice(*choice)
                 return
             likelihood = None if args.skip_likelihood else measure_likelihood(browser, url, args.repeats)
             if args.likelihood_only:

@@ -13,6 +13,7 @@ from tempera.bundle import load_bundle
 from tempera.catalog import index_document, is_bundle, list_bundles
 from tempera.compression import write_gzip_siblings
 from tempera.errors import TemperaError
+from tempera.isolation import write_header_files
 from tempera.outputs import SITE_MARKER, check_output_folder, site_files, site_folder_problem
 
 
@@ -52,6 +53,7 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
             write_json(os.path.join(staging, "models", "index.json"), index)
             # The page's own files come compressed from the build; the bundles here.
             write_gzip_siblings(os.path.join(staging, "models"), (".json", ".bin"))
+            write_header_files(staging)  # for hosts that read them: WebAssembly threads
             write_json(os.path.join(staging, SITE_MARKER),
                        {"made_by": f"tempera build-site {__version__}", "files": site_files(staging)})
     except OSError as error:

@@ -81,3 +81,12 @@ def serving_static(folder: str, quiet: bool = True):
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                "--directory", str(folder)]
     return _running(command, f"http://127.0.0.1:{port}/", "", quiet)
+
+
+def serving_static_with_headers(folder: str, quiet: bool = True):
+    """A static file server over `folder` that sends its `_headers` file's headers, as the
+    hosts that read that file do."""
+    port = free_port()
+    command = [sys.executable, os.path.join(ROOT, "harness", "static_with_headers.py"), str(port),
+               str(folder)]
+    return _running(command, f"http://127.0.0.1:{port}/", "", quiet)

@@ -8,6 +8,7 @@ from flask import Flask, abort, jsonify, request, send_file
 
 from tempera.catalog import index_document, is_inside
 from tempera.compression import GzipCache, precompressed_sibling
+from tempera.isolation import ISOLATION_HEADERS
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -15,7 +16,9 @@ mimetypes.add_type("application/json", ".json")
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",  # the page's own bundle and WebAssembly, nothing else
+    # The page's own bundle and WebAssembly; blob: for the threaded WASM build, whose worker
+    # threads load the backend's script from a blob the page makes.
+    "script-src 'self' 'wasm-unsafe-eval' blob:",
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
@@ -29,6 +32,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    **ISOLATION_HEADERS,  # cross-origin isolated: the page may use WebAssembly threads
 }
 BUNDLE_CACHE = "public, max-age=3600, must-revalidate"
 ALLOWED_METHODS = ("GET", "HEAD")

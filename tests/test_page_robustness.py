@@ -588,7 +588,7 @@ URL_VALUES = {
               ["0.2", "0.5", "1", "1.2"]),
     "t=.5,1e-1": (None, "lanes", ["0.5", "0.1"]),
     "mode=fast": ('mode "fast" in the URL is not one of stateful, window; using stateful', "mode", "stateful"),
-    "backend=gpu": ('backend "gpu" in the URL is not one of webgl, wasm, cpu; choosing one automatically', None, None),
+    "backend=gpu": ('backend "gpu" in the URL is not one of webgl, wasm, cpu, measure; choosing one automatically', None, None),
     "seed=": ('seed "" in the URL is empty; using "the meaning of life is"', "seed-input", "the meaning of life is"),
 }
 

@@ -8,6 +8,7 @@
 //   score(text, mode)              what `tempera score --json` prints
 //   probabilities(text, mode)      the next character's probabilities, in vocabulary order
 //   memory()                       tf.memory(); backend, model: what runs now
+//   backendChoice                  how the backend was chosen, what was measured, threads
 import * as tf from '@tensorflow/tfjs';
 
 import { laneStatistics, scoreTotals } from './likelihood.js';
@@ -72,6 +73,14 @@ export function installApi(session, ready) {
     memory: () => tf.memory(),
     get backend() {
       return session.backend?.name;
+    },
+    // How the backend was chosen: {name, reason, forced, threads (WASM), measurement:
+    // {choice, rates: {backend: steps/s}, ms, cached} or null where nothing was measured}.
+    get backendChoice() {
+      const backend = session.backend;
+      return backend && { name: backend.name, reason: backend.reason, forced: backend.forced,
+        threads: backend.threads ?? null, measurement: backend.measurement ?? null,
+        crossOriginIsolated: Boolean(globalThis.crossOriginIsolated) };
     },
     get model() {
       return session.model?.entry.id ?? null;

@@ -1,6 +1,7 @@
 // The page controller: starts the page from its address, opens a model, and wires the views
 // (views/) to generation. What it shares with window.tempera is in the Session.
-import { chooseBackend, onBackendLost } from './backend.js';
+import { candidates, chooseBackend, MEASURE_ALL, onBackendLost, started, wasmThreads } from './backend.js';
+import { describeRates, measureBackends, measurementKey, remember, remembered } from './backend-measure.js';
 import { fetchCatalog, unavailableLine } from './catalog.js';
 import { scoreTotals } from './likelihood.js';
 import { openModel } from './loaded-model.js';
@@ -28,6 +29,12 @@ class StartError extends Error {
 // An error's message for a line on the page; TensorFlow.js sometimes throws plain strings.
 function reasonOf(error) {
   return error?.message || String(error);
+}
+
+// Why the backend runs, with how many threads WASM computes ("…; 2 threads").
+function withThreads(parts) {
+  const threads = wasmThreads();
+  return [...parts, threads ? `${threads} thread${threads > 1 ? 's' : ''}` : ''].filter(Boolean).join('; ');
 }
 
 // A number input holds '' when it is empty or what was typed is not a number.
@@ -108,8 +115,17 @@ export class Page {
     this.lanes.onTemperatures(() => this.chart.show(this.lanes.settings()));
     this.lanes.onScore((text) => this.scoreView.fill(text));
     this.scoreView.onScore((request) => this.scoreFromPage(request));
-    const backend = await chooseBackend(state.backend);
+    let backend = await chooseBackend(state.backend);
     messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
+    session.backend = backend;
+    session.catalog = await fetchCatalog();
+    const requested = state.model === null ? null : session.catalog.find((entry) => entry.id === state.model) ?? null;
+    let loaded = await this.openFirstWorking(requested);
+    this.models.show(session.catalog, loaded?.entry.id);
+    const lines = this.startLines(state.model, requested, loaded);
+    if (!loaded) throw new StartError(lines);
+    if (backend.forced) backend = { ...backend, threads: wasmThreads(), reason: withThreads([backend.reason]) };
+    else [backend, loaded] = await this.measuredBackend(backend, loaded, state.backend === MEASURE_ALL);
     session.backend = backend;
     this.facts.showBackend(backend);
     onBackendLost((error) => {
@@ -117,12 +133,6 @@ export class Page {
       messages.showError(error.message);
       messages.setStatus('Stopped: the WebGL backend is gone.');
     });
-    session.catalog = await fetchCatalog();
-    const requested = state.model === null ? null : session.catalog.find((entry) => entry.id === state.model) ?? null;
-    const loaded = await this.openFirstWorking(requested);
-    this.models.show(session.catalog, loaded?.entry.id);
-    const lines = this.startLines(state.model, requested, loaded);
-    if (!loaded) throw new StartError(lines);
     messages.showError(lines);
     this.useModel(loaded);
     this.models.onChoose((id) => {
@@ -132,6 +142,40 @@ export class Page {
     this.setControls({ ready: true });
     messages.setStatus(`Ready: ${backend.name} backend (${backend.reason}). Type a seed and press Generate.`);
     await this.chartSeed(state.seed, state.mode);
+  }
+
+  // The backend to run `loaded` on, by measurement where there is a choice (remembered from an
+  // earlier visit when there is one), and the model opened on it: [backend, loaded].
+  async measuredBackend(provisional, loaded, all) {
+    const { names, left } = candidates(all);
+    const key = measurementKey(loaded.units, loaded.vocab.size);
+    const known = all ? null : remembered(key);
+    let measurement = null;
+    let how;
+    if (known && names.includes(known.choice)) {
+      measurement = { ...known, cached: true };
+      how = `measured on an earlier visit: ${describeRates(known)}`;
+    } else if (names.length > 1) {
+      this.messages.setStatus(`Measuring ${names.join(' and ')} on this device…`);
+      const { choice, rates, ms } = await measureBackends(loaded.model, loaded.vocab, loaded.meta.maxlen, names);
+      remember(key, { choice, rates, at: new Date().toISOString() });
+      measurement = { choice, rates, ms, cached: false };
+      how = `measured: ${describeRates(measurement)}`;
+    } else {
+      how = `the only one to measure (${left.join('; ')})`;
+    }
+    const choice = measurement?.choice ?? provisional.name;
+    let opened = loaded;
+    if (choice !== provisional.name) {
+      // The model was opened on the provisional backend: open it again on the faster one.
+      await started(choice);
+      loaded.retire();
+      opened = await this.open(loaded.entry);
+    } else {
+      await started(choice);
+    }
+    const reason = withThreads([provisional.reason, how]);
+    return [{ ...provisional, name: choice, reason, measurement, threads: wasmThreads() }, opened];
   }
 
   // The first-step chart for `seed` before any run; a seed the model cannot read leaves it empty.

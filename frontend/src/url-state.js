@@ -2,7 +2,7 @@
 // seed, mode, model (and backend).
 // A value the page cannot use is replaced by the default, with a note that quotes what the URL
 // held and says what the page uses instead.
-import { BACKENDS } from './backend.js';
+import { BACKENDS, MEASURE_ALL } from './backend.js';
 import { MAX_LANES, MODES, NOTEBOOK_TEMPERATURES } from './run-options.js';
 import { checkMinP, checkTopK, checkTopP, MAX_RNG_SEED, NO_FILTERS } from './sampling.js';
 import { quote } from './url-guard.js';
@@ -144,7 +144,7 @@ export function readUrl(location = window.location) {
     rngSeed: readRngSeed(params.get('rng'), notes),
     mode: readChoice('mode', params.get('mode'), MODES, DEFAULTS.mode, `using ${DEFAULTS.mode}`, notes),
     model: params.get('model'), // checked against the list of models once it is fetched
-    backend: readChoice('backend', params.get('backend'), BACKENDS, null, 'choosing one automatically', notes),
+    backend: readChoice('backend', params.get('backend'), [...BACKENDS, MEASURE_ALL], null, 'choosing one automatically', notes),
   };
   return { state, notes };
 }
