@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 
 from conftest import open_page, run_cli
-from tempera.bundle import load_bundle
-from tempera.generate import Generator
 from tempera.likelihood import lane_distribution
 from tempera.sampling import Filters, lane_filters, lane_weights, reweight
 from test_likelihood_page import (INSPECTOR_SHOWS, LOCATE_STEP, POINT_AT, close, fill_form,
-                                  first_difference, generate_from_form, step_distributions)
+                                  first_difference, generate_from_form, reference,
+                                  step_distributions)
+from test_likelihood_page import pages  # noqa: F401  the fixture: one page per model and backend
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,16 +40,6 @@ LANES = dict(
 )
 LENGTHS = {"stateful": 160, "window": 24}  # window mode re-reads maxlen characters per step
 SEEDS = {SHIPPED: "The free spirit 😀 is", SMALL: "the good will ☃ is"}
-
-
-_REFERENCES = {}
-
-
-def reference(models_dir, model):
-    if model not in _REFERENCES:
-        bundle = load_bundle(os.path.join(models_dir, model))
-        _REFERENCES[model] = bundle, Generator(bundle.model, bundle.vocab, bundle.maxlen)
-    return _REFERENCES[model]
 
 
 def decision_margin(p, temperature, filters, u):
@@ -88,22 +78,6 @@ def compared_length(got_text, lane, distributions, where, notes):
         f"{margin:.2e} from any cut: {got_text!r} vs {lane.text!r}"
     notes.append(f"{where} char {first}: {margin:.1e} from a cut")
     return first
-
-
-@pytest.fixture(scope="module")
-def pages(browser, live_server):
-    opened = {}
-
-    def get(model, backend):
-        if (model, backend) not in opened:
-            page = open_page(browser, f"{live_server}?backend={backend}&model={model}")
-            assert page.text_content("[data-testid=error]") == ""
-            opened[(model, backend)] = page
-        return opened[(model, backend)]
-
-    yield get
-    for page in opened.values():
-        page.close()
 
 
 @pytest.mark.parametrize("model", [SHIPPED, SMALL])
