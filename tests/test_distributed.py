@@ -198,8 +198,8 @@ def test_a_killed_worker_started_again_resumes_the_cluster(cluster, tmp_path):
     """Worker 1 is killed mid-epoch, after a backup; the chief restarts itself to wait for it;
     worker 1 started again with the same command, the run ends as a clean run would."""
     run = str(tmp_path / "run")
-    args = ["--corpus", corpus(tmp_path, 20), "--run", run, "--epochs", "2",
-            "--backup-every", "10", *RECIPE]
+    args = ["--corpus", corpus(tmp_path, 12), "--run", run, "--epochs", "2",
+            "--backup-every", "5", *RECIPE]
     chief, worker = cluster(args)
     backup = os.path.join(run, "backup", "chief", "checkpoint")
     deadline = time.monotonic() + WAIT
@@ -227,13 +227,13 @@ def test_a_killed_worker_started_again_resumes_the_cluster(cluster, tmp_path):
 
 def test_ctrl_c_on_the_chief_stops_every_worker_and_the_time_budget_stops_them_together(cluster, tmp_path):
     run = str(tmp_path / "run")
-    args = ["--corpus", corpus(tmp_path, 20), "--run", run, "--epochs", "3", *RECIPE]
+    args = ["--corpus", corpus(tmp_path, 12), "--run", run, "--epochs", "3", *RECIPE]
     chief, worker = cluster(args)
     deadline = time.monotonic() + WAIT
     while "strategy multi-worker" not in worker.output():
         assert time.monotonic() < deadline and chief.process.poll() is None, chief.output()[-3000:]
         time.sleep(0.5)
-    time.sleep(8)  # into the first epoch
+    time.sleep(5)  # into the first epoch
     chief.process.send_signal(signal.SIGINT)
     chief_output, worker_output = finished([chief, worker], expected=130)
     assert "saved checkpoints/interrupted.h5" in chief_output
@@ -241,13 +241,13 @@ def test_ctrl_c_on_the_chief_stops_every_worker_and_the_time_budget_stops_them_t
     assert state["checkpoint"] == "checkpoints/interrupted.h5"
     assert os.listdir(worker.scratch) == [] and not os.path.exists(os.path.join(run, "backup"))
     # Both go on from there with a time budget: they stop after the same batch, the same epoch.
-    again = cluster([*args, "--time-budget", "0.25"])
+    again = cluster([*args, "--time-budget", "0.2"])
     chief_output, worker_output = finished(again)
     epochs = [[line.split(":")[0] for line in out.splitlines() if line.startswith("epoch ")]
               for out in (chief_output, worker_output)]
     assert epochs[0] == epochs[1] and epochs[0], epochs
     assert "stopped early: time budget" in chief_output.splitlines()[-1] or \
-        "time budget of 0.25 min used up" in chief_output
+        "time budget of 0.2 min used up" in chief_output
 
 
 def test_mirrored_over_two_logical_cpus_learns_what_one_device_learns(tmp_path):
