@@ -165,14 +165,12 @@ export class Page {
       how = `the only one to measure (${left.join('; ')})`;
     }
     const choice = measurement?.choice ?? provisional.name;
+    await started(choice);
     let opened = loaded;
     if (choice !== provisional.name) {
       // The model was opened on the provisional backend: open it again on the faster one.
-      await started(choice);
       loaded.retire();
       opened = await this.open(loaded.entry);
-    } else {
-      await started(choice);
     }
     const reason = withThreads([provisional.reason, how]);
     return [{ ...provisional, name: choice, reason, measurement, threads: wasmThreads() }, opened];
