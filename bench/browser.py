@@ -10,7 +10,9 @@ speed and memory tables without likelihood records, to measure the generator alo
 page's own Generate button, and prints a table per measure. Every ratio is measured within
 one run, same machine, same backend. The likelihood measures (what the colours, inspector
 records and live statistics cost) and the filters' cost (top-k, top-p and min-p on in every
-lane against temperature alone) run on wasm.
+lane against temperature alone) run on wasm. --threads-only also times the WASM step's matMuls
+against the whole step in a page of its own (bench/wasm_step_parts.js), to show how much of the
+4-lane / 1-lane ratio is arithmetic.
 """
 
 import argparse
@@ -26,7 +28,8 @@ from tempera.generate import Generator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from harness import CLICK_DELAYS, HEAP_PROBE, launch_chromium, serving, serving_static  # noqa: E402
+from harness import (CLICK_DELAYS, HEAP_PROBE, launch_chromium, serving, serving_static,  # noqa: E402
+                     serving_static_with_headers)
 
 SEED = "the free spirit is not the slave of its own will, "
 
@@ -173,6 +176,35 @@ def measure_threads(browser, isolated_url, plain_url, repeats):
         {name: choice for name, (_page, choice) in pages.items()}
 
 
+def add_step_parts_page(site):
+    """bench/wasm_step_parts.js bundled into the built site as step-parts.html."""
+    import subprocess
+
+    subprocess.run([os.path.join(ROOT, "node_modules", ".bin", "esbuild"),
+                    os.path.join(ROOT, "bench", "wasm_step_parts.js"), "--bundle", "--format=esm",
+                    "--log-level=warning", f"--outfile={os.path.join(site, 'step-parts.js')}"],
+                   cwd=ROOT, check=True)
+    with open(os.path.join(site, "step-parts.html"), "w", encoding="utf-8") as page:
+        page.write('<!doctype html><meta charset="utf-8"><title>step parts</title>'
+                   '<script type="module" src="step-parts.js"></script>\n')
+
+
+def measure_step_parts(browser, site, repeats):
+    """The WASM step's matMuls alone and the whole step (no generator loop), 1 and 4 lanes,
+    microseconds: the built site with its _headers honoured (isolated) and without."""
+    add_step_parts_page(site)
+    parts = {}
+    for name, serve in (("plain", serving_static), ("isolated", serving_static_with_headers)):
+        with serve(site) as url:
+            page = browser.new_page()
+            page.goto(f"{url}step-parts.html")
+            page.wait_for_function("() => typeof window.stepParts === 'function'")
+            parts[name] = page.evaluate("(options) => window.stepParts(options)",
+                                        {"model": "nietzsche", "calls": 1000, "repeats": repeats})
+            page.close()
+    return parts
+
+
 def measure_choice(browser, url, repeats):
     """The page's own choice (a fresh browser context: nothing remembered) against every backend
     forced, 4 lanes; and the time to the first character of that first visit."""
@@ -204,6 +236,27 @@ def print_threads(rates, choices):
         print(f"| {name} | {choices[name]['threads']} | {one:,.0f} | {four:,.0f} | {one / four:.2f} (goal <= 1.5) |")
     print(f"\nOne lane, isolated / one thread: {rates[('isolated', 1)] / rates[('plain', 1)]:.0%} "
           "(goal: no slower)")
+
+
+def print_step_parts(parts, rates):
+    print("\nThe same step's parts, timed in a page of their own (bench/wasm_step_parts.js: the page's "
+          "own step code, no generator loop), microseconds per step, medians:\n")
+    print("| page | threads | matMuls, 1 lane | matMuls, 4 lanes | whole step, 1 lane | "
+          "whole step, 4 lanes | matMuls: 4 / 1 | whole step: 4 / 1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in ("plain", "isolated"):
+        p = parts[name]
+        print(f"| {name} | {p['threads']} | {p['matMuls 1']:.0f} | {p['matMuls 4']:.0f} | {p['whole 1']:.0f} | "
+              f"{p['whole 4']:.0f} | {p['matMuls 4'] / p['matMuls 1']:.2f} | {p['whole 4'] / p['whole 1']:.2f} |")
+    # The lowest 4-lane / 1-lane ratio the isolated page could reach if every cost but the
+    # matMuls' were the same for 4 lanes as for 1: the one-lane generation time, with the
+    # 4-lane matMuls in place of the 1-lane ones.
+    p = parts["isolated"]
+    one_lane = 1e6 / rates[("isolated", 1)]
+    floor = (one_lane - p["matMuls 1"] + p["matMuls 4"]) / one_lane
+    print(f"\nIsolated, one lane generates a character in {one_lane:.0f} µs (the table above). With the "
+          f"matMuls at their 4-lane time and every other cost at its 1-lane one, 4 lanes would take "
+          f"{floor:.2f}x one lane's time (goal <= 1.5).")
 
 
 def print_choice(rates, first, chosen):
@@ -316,11 +369,14 @@ def main():
                 print_filters(rates)
                 return
             if args.threads_only:
-                with serving_static(build_site()) as plain_url:
+                site = build_site()
+                with serving_static(site) as plain_url:
                     threads = measure_threads(browser, url, plain_url, args.repeats)
+                parts = measure_step_parts(browser, site, args.repeats)
                 choice = measure_choice(browser, url, args.repeats)
                 browser.close()
                 print_threads(*threads)
+                print_step_parts(parts, threads[0])
                 print_choice(*choice)
                 return
             likelihood = None if args.skip_likelihood else measure_likelihood(browser, url, args.repeats)
