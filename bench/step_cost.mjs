@@ -8,42 +8,15 @@
 //     node bench/step_cost.mjs [--steps 2000] [--repeats 5]
 import { parseArgs } from 'node:util';
 
-import { ReadBackStepper } from '../frontend/src/steppers.js';
 import { chooseStep } from '../frontend/src/steps/index.js';
 import { loadBundleFolder, useBackend } from '../harness/node-tfjs.mjs';
+import { microseconds, warmState, wholeStep } from './step_timing.js';
 
 const { values: args } = parseArgs({
   options: { steps: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } },
 });
 const STEPS = Number(args.steps);
 const REPEATS = Number(args.repeats);
-
-// Median microseconds per call of fn over STEPS calls, REPEATS times.
-function microseconds(fn) {
-  for (let i = 0; i < 200; i++) fn();
-  const runs = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const started = performance.now();
-    for (let i = 0; i < STEPS; i++) fn();
-    runs.push(((performance.now() - started) / STEPS) * 1000);
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-}
-
-// A state as a step has it, from a few characters of input.
-function warmState(step, lanes) {
-  return step.run(Array.from({ length: lanes }, (_, lane) => [lane + 3, lane + 9, lane + 1]));
-}
-
-// One stateful step as the page takes it: the probabilities read back, then the LSTM advanced.
-function wholeStep(step, lanes) {
-  const stepper = new ReadBackStepper(step, warmState(step, lanes));
-  const ids = Array.from({ length: lanes }, (_, lane) => lane + 3);
-  return () => {
-    stepper.next();
-    stepper.accept(ids);
-  };
-}
 
 // The first layer's gate inputs as a step has them: h, then a one-hot character, per lane.
 function gateInputs(step, lanes) {
@@ -69,9 +42,9 @@ for (const backend of ['wasm', 'cpu']) {
     const inputs = gateInputs(step, lanes);
     const state = warmState(step, lanes);
     times[lanes] = {
-      step: microseconds(wholeStep(step, lanes)),
-      gates: microseconds(() => step.gates(0, inputs, lanes, () => {})),
-      output: microseconds(() => step.readLogits(state)),
+      step: microseconds(wholeStep(step, lanes), STEPS, REPEATS),
+      gates: microseconds(() => step.gates(0, inputs, lanes, () => {}), STEPS, REPEATS),
+      output: microseconds(() => step.readLogits(state), STEPS, REPEATS),
     };
     step.disposeState(state);
   }

@@ -5,25 +5,8 @@
 // copy of the built site and serves it with and without the isolation headers.
 import { chooseBackend, wasmThreads } from '../frontend/src/backend.js';
 import { loadBundle } from '../frontend/src/bundle.js';
-import { ReadBackStepper } from '../frontend/src/steppers.js';
 import { chooseStep } from '../frontend/src/steps/index.js';
-
-// Median microseconds per call of fn: `calls` calls, `repeats` times, after a warm-up.
-function microseconds(fn, calls, repeats) {
-  for (let i = 0; i < calls / 4; i++) fn();
-  const runs = [];
-  for (let r = 0; r < repeats; r++) {
-    const started = performance.now();
-    for (let i = 0; i < calls; i++) fn();
-    runs.push(((performance.now() - started) / calls) * 1000);
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-}
-
-// A state as generation has it, from a few characters of input.
-function warmState(step, lanes) {
-  return step.run(Array.from({ length: lanes }, (_, lane) => [lane + 3, lane + 9, lane + 1]));
-}
+import { microseconds, warmState, wholeStep } from './step_timing.js';
 
 // Every matMul of one step: each layer's gates (the real input widths) and the output layer.
 function matMuls(step, lanes) {
@@ -32,16 +15,6 @@ function matMuls(step, lanes) {
   return () => {
     inputs.forEach((values, index) => step.gates(index, values, lanes, () => {}));
     step.readLogits(state);
-  };
-}
-
-// One stateful step as the generator takes it: probabilities read back, the LSTM advanced.
-function wholeStep(step, lanes) {
-  const stepper = new ReadBackStepper(step, warmState(step, lanes));
-  const ids = Array.from({ length: lanes }, (_, lane) => lane + 3);
-  return () => {
-    stepper.next();
-    stepper.accept(ids);
   };
 }
 
