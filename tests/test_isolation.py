@@ -20,6 +20,7 @@ from test_browser import compare_lanes
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHOICE = "window.tempera.backendChoice"
+STORED_KEYS = "Object.keys(localStorage).filter((k) => k.startsWith('tempera.backend.'))"
 
 
 def headers_of(url: str, method: str = "GET") -> dict:
@@ -100,9 +101,7 @@ def test_the_static_site_works_with_and_without_the_headers(browser, site, honou
 def test_the_measured_choice_is_remembered_and_the_address_overrides_it(browser, live_server):
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{live_server}?backend=measure&model=nietzsche")
-        page.evaluate("window.tempera.ready")
+        page = open_page(context, f"{live_server}?backend=measure&model=nietzsche")
         measured = page.evaluate(CHOICE)["measurement"]
         rates = measured["rates"]
         assert set(rates) == {"webgl", "wasm", "cpu"} and not measured["cached"]
@@ -110,37 +109,39 @@ def test_the_measured_choice_is_remembered_and_the_address_overrides_it(browser,
         assert measured["choice"] == fastest == page.evaluate("window.tempera.backend")
         status = page.text_content("[data-testid=status]")
         assert f"→ {fastest}" in status and "steps/s" in status
-        stored = page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('tempera.backend.'))")
-        assert len(stored) == 1
+        assert len(page.evaluate(STORED_KEYS)) == 1
         # A later visit in the same browser reuses it: no measurement.
-        again = context.new_page()
-        again.goto(f"{live_server}?model=nietzsche")
-        again.evaluate("window.tempera.ready")
-        choice = again.evaluate(CHOICE)
+        choice = open_page(context, f"{live_server}?model=nietzsche").evaluate(CHOICE)
         if fastest == "wasm":  # the choice the page would measure between here
             assert choice["measurement"]["cached"] is True
             assert "measured on an earlier visit" in choice["reason"]
         assert choice["name"] == "wasm"
         # ?backend= still forces one.
-        forced = context.new_page()
-        forced.goto(f"{live_server}?model=nietzsche&backend=cpu")
-        forced.evaluate("window.tempera.ready")
-        assert forced.evaluate(CHOICE)["name"] == "cpu" and forced.evaluate(CHOICE)["forced"]
+        forced = open_page(context, f"{live_server}?model=nietzsche&backend=cpu").evaluate(CHOICE)
+        assert forced["name"] == "cpu" and forced["forced"]
     finally:
         context.close()
 
 
-def test_a_remembered_choice_that_cannot_be_read_is_measured_again(browser, live_server):
+# Values under the real key that are not a measurement remember() wrote: each is ignored.
+BROKEN_MEMORIES = ["{not json", "null", "5", '"wasm"', '{"choice": "wasm", "rates": null}',
+                   '{"choice": "wasm", "rates": {"wasm": "fast"}}',
+                   '{"choice": "wasm", "rates": {"webgl": 100}}',
+                   '{"choice": "wasm", "rates": {"wasm": -1}}']
+
+
+def test_a_remembered_choice_that_cannot_be_read_is_ignored(browser, live_server):
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{live_server}?model=nietzsche")
-        page.evaluate("window.tempera.ready")
-        page.evaluate("""() => { for (const k of Object.keys(localStorage)) localStorage.removeItem(k);
-                                  localStorage.setItem('tempera.backend.broken', '{not json'); }""")
-        page.reload()
-        page.evaluate("window.tempera.ready")
-        assert page.text_content("[data-testid=error]") == ""
-        assert page.evaluate(CHOICE)["name"] in ("wasm", "webgl")
+        page = open_page(context, f"{live_server}?backend=measure&model=nietzsche")
+        key, = page.evaluate(STORED_KEYS)
+        for stored in BROKEN_MEMORIES:
+            page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, stored])
+            again = open_page(context, f"{live_server}?model=nietzsche")
+            choice = again.evaluate(CHOICE)
+            assert again.text_content("[data-testid=error]") == "" and not again.errors, stored
+            assert choice["name"] in ("wasm", "webgl"), stored
+            assert "earlier visit" not in choice["reason"] and not (choice["measurement"] or {}).get("cached"), stored
+            again.close()
     finally:
         context.close()

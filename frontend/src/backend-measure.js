@@ -19,11 +19,20 @@ export function measurementKey(units, vocabSize) {
   return `${STORAGE_PREFIX}${tf.version.tfjs}.${units.join('x')}.${vocabSize}.${threads}`;
 }
 
+// A stored measurement as remember() writes it: rates by backend, each steps/s or null (did
+// not start), and a choice among them. Storage is the visitor's to edit, so nothing is assumed.
+function isMeasurement(value) {
+  if (value === null || typeof value !== 'object' || value.rates === null || typeof value.rates !== 'object') return false;
+  const rates = Object.entries(value.rates);
+  return rates.some(([name]) => name === value.choice) &&
+    rates.every(([, rate]) => rate === null || (Number.isFinite(rate) && rate >= 0));
+}
+
 // {choice, rates} measured on an earlier visit, or null (none, unreadable, or storage blocked).
 export function remembered(key) {
   try {
     const value = JSON.parse(window.localStorage.getItem(key));
-    return value && typeof value.choice === 'string' && typeof value.rates === 'object' ? value : null;
+    return isMeasurement(value) ? value : null;
   } catch {
     return null;
   }
