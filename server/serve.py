@@ -7,6 +7,7 @@ header: the app builds no URL from the client's address, scheme or host.
 
 import errno
 import logging
+import re
 import os
 import resource
 import signal
@@ -15,8 +16,10 @@ import sys
 
 import waitress
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import ErrorTask
+from waitress.utilities import BadRequest, find_double_newline
 
 from tempera.catalog import list_bundles
 from tempera.errors import TemperaError
@@ -89,8 +92,34 @@ class SecureErrorTask(ErrorTask):
         super().execute()
 
 
+# An LF without its CR, or a CR followed by anything but LF.
+BARE_LINE_ENDING = re.compile(rb"(?<!\r)\n|\r(?=[^\n])")
+
+
+class StrictLineEndingParser(HTTPRequestParser):
+    """waitress finds the end of a request's headers by CR LF CR LF only, so a request whose
+    lines end in a bare LF never ends: it waited for the 30 s channel timeout and was closed
+    without a reply. Here a bare LF or CR in the head is a 400 as soon as it arrives."""
+
+    def received(self, data):
+        if self.completed or self.body_rcv is not None or self.headers_finished:
+            return super().received(data)
+        head = self.header_plus + data
+        end = find_double_newline(head)
+        # Only the new bytes (and the CR that may have ended the previous ones) are looked at:
+        # a request sent a byte at a time costs no more than waitress's own search.
+        checked = head[max(0, len(self.header_plus) - 1):end if end >= 0 else len(head)]
+        if not BARE_LINE_ENDING.search(checked):
+            return super().received(data)
+        self.parse_header(b"GET / HTTP/1.0\r\n")  # what waitress's own error replies start from
+        self.error = BadRequest("Bare CR or LF found in HTTP message")
+        self.completed = True
+        return len(data)
+
+
 class SecureChannel(HTTPChannel):
     error_task_class = SecureErrorTask
+    parser_class = StrictLineEndingParser
 
 
 def check_port(port: int) -> None:

@@ -293,3 +293,42 @@ def test_slow_clients_do_not_starve_the_others(tmp_path, page):
             connection.close()
         stop(process)
     assert "Traceback" not in read(log_path)
+
+
+# ---- line endings ---------------------------------------------------------------------------
+def reply_within(port: int, chunks: list, seconds: float) -> bytes:
+    """Send `chunks` one after another, keeping the connection open for writing (as a client
+    that waits for its answer does); whatever the server replies within `seconds`."""
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as connection:
+        for chunk in chunks:
+            connection.sendall(chunk)
+            time.sleep(0.05)
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline and (chunk := connection.recv(65536)):
+                reply += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return reply
+
+
+@pytest.mark.parametrize("chunks", [
+    [b"GET / HTTP/1.1\nHost: 127.0.0.1\n\n"],
+    [b"GET / HTTP/1.1\r\nHost: 127.0.0.1\n\n"],
+    [b"GET / HTTP/1.1\rHost: 127.0.0.1\r\r"],
+    [b"GET / HTTP/1.1\r", b"\nHost: 127.0.0.1\n", b"\n"],
+], ids=["bare-lf", "bare-lf-after-first-line", "bare-cr", "bare-lf-in-pieces"])
+def test_bare_line_endings_are_400_at_once(server, chunks):
+    started = time.monotonic()
+    reply = reply_within(server[0], chunks, seconds=5)
+    assert time.monotonic() - started < 3, "waited for the idle timeout"
+    status_line, *header_lines = reply.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    assert status_line.split()[1:2] == ["400"], reply[:80]
+    assert_security_headers(dict(line.split(": ", 1) for line in header_lines), "bare line ending")
+
+
+def test_a_request_split_between_cr_and_lf_is_answered(server):
+    reply = reply_within(server[0], [b"GET /api/models HTTP/1.1\r", b"\nHost: 127.0.0.1\r",
+                                     b"\nConnection: close\r\n\r", b"\n"], seconds=5)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
