@@ -1,10 +1,10 @@
 // The backend chosen by measurement: a short burst of real steps of the loaded model, all lanes
 // of the default run, on each backend worth measuring (backend.js candidates), the fastest
 // kept. The result is remembered per device in localStorage, keyed by the model's shape, the
-// TensorFlow.js version and whether WASM may use threads, so later visits skip the measurement.
+// TensorFlow.js version and the number of WASM threads, so later visits skip the measurement.
 import * as tf from '@tensorflow/tfjs';
 
-import { started } from './backend.js';
+import { started, wasmThreadsSetting } from './backend.js';
 import { Generator } from './generator.js';
 import { NOTEBOOK_TEMPERATURES } from './run-options.js';
 import { chooseStep } from './steps/index.js';
@@ -13,10 +13,10 @@ const BURST_MS = 80; // timed steps per backend, after one warm-up run
 const CHUNK = 8; // steps per timed run
 const STORAGE_PREFIX = 'tempera.backend.';
 
-// What the measurement depends on: the model's shape, TensorFlow.js, and threads.
-export function measurementKey(units, vocabSize) {
-  const threads = globalThis.crossOriginIsolated ? 'isolated' : 'one-thread';
-  return `${STORAGE_PREFIX}${tf.version.tfjs}.${units.join('x')}.${vocabSize}.${threads}`;
+// What the measurement depends on: the model's shape, TensorFlow.js, and WASM's threads (a
+// measurement made with other threads is not this page's).
+export function measurementKey(units, vocabSize, threads = wasmThreadsSetting()) {
+  return `${STORAGE_PREFIX}${tf.version.tfjs}.${units.join('x')}.${vocabSize}.wasm-threads-${threads}`;
 }
 
 // A stored measurement as remember() writes it: rates by backend, each steps/s or null (did

@@ -41,14 +41,39 @@ export async function started(name) {
   }
 }
 
-// Isolated, TensorFlow.js loads its threaded WASM build, whose pool of worker threads is sized
-// at start-up from navigator.hardwareConcurrency / 2 (it assumes two logical cores per physical
-// one) and which then uses at most that many: a 2-core machine would get one thread, no more
-// than without threads. The page asks for one thread per logical core, up to 4 as TensorFlow.js
-// allows, by reporting twice the count to that sizing.
-function useEveryCore() {
-  const cores = navigator.hardwareConcurrency || 1;
-  const threads = Math.min(4, cores);
+// WASM computes on one thread unless the address asks for more (?threads=N, on a cross-origin
+// isolated page). TensorFlow.js's threaded build waits for its worker threads by spinning, so
+// as soon as another process keeps a core busy each step waits on a worker the system has not
+// scheduled, and the page runs many times slower than on one thread (BENCHMARKS.md, "WASM
+// threads on a busy machine").
+export const MAX_THREADS = 4; // the most the page asks TensorFlow.js for
+
+const shown = (value) => JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
+
+// {threads, note} from ?threads= (its value, or null when absent): a whole number from 1 to
+// MAX_THREADS, more than 1 only where `isolated`; anything else is one thread, with a note.
+export function threadsFromAddress(value, isolated) {
+  if (value === null) return { threads: 1, note: '' };
+  const threads = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(threads >= 1 && threads <= MAX_THREADS)) {
+    return { threads: 1, note: `threads ${shown(value)} in the URL is not a whole number from 1 to ${MAX_THREADS}; using one thread` };
+  }
+  if (threads > 1 && !isolated) {
+    return { threads: 1, note: `threads=${threads} in the URL needs a cross-origin isolated page ` +
+      '(tempera serve, or a host that sends the isolation headers); using one thread' };
+  }
+  return { threads, note: '' };
+}
+
+// One thread: TensorFlow.js's single-threaded SIMD build, the very one a page without the
+// isolation headers runs. More: its threaded build, whose pool TensorFlow.js sizes at start-up
+// from navigator.hardwareConcurrency / 2 (it assumes two logical cores per physical one) and
+// never exceeds, so the page reports twice the count asked for to that sizing.
+function configureWasm(threads) {
+  if (threads === 1) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return;
+  }
   try {
     Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
   } catch {
@@ -57,8 +82,14 @@ function useEveryCore() {
   setThreadsCount(threads);
 }
 
-// How many threads the WASM backend computes with: more than 1 only where the page is
-// cross-origin isolated (tempera serve's headers), which TensorFlow.js's threaded build needs.
+// The threads WASM was set up with (1 until chooseBackend has run).
+let wasmThreadsWanted = 1;
+export function wasmThreadsSetting() {
+  return wasmThreadsWanted;
+}
+
+// How many threads the WASM backend computes with, as TensorFlow.js reports it: 1 unless
+// ?threads= asked for more on a cross-origin isolated page.
 export function wasmThreads() {
   try {
     return tf.getBackend() === 'wasm' ? getThreadsCount() : null;
@@ -83,15 +114,18 @@ export function candidates(all = false) {
 
 // Returns {name, reason, note} for the page to start on: the backend forced by `requested`
 // (?backend=) where it starts; else the first candidate that starts. The measurement, when
-// there is a choice, comes once a model is loaded (page.js).
-export async function chooseBackend(requested) {
+// there is a choice, comes once a model is loaded (page.js). WASM gets the threads `search`'s
+// ?threads= asks for (one by default).
+export async function chooseBackend(requested, search = window.location.search) {
   setWasmPaths(new URL('wasm/', window.location.href).href);
-  if (globalThis.crossOriginIsolated) useEveryCore();
+  const wanted = threadsFromAddress(new URLSearchParams(search).get('threads'), Boolean(globalThis.crossOriginIsolated));
+  wasmThreadsWanted = wanted.threads;
+  configureWasm(wanted.threads);
   if (requested && requested !== MEASURE_ALL && (await started(requested))) {
-    return { name: requested, reason: 'chosen in the URL (?backend=)', note: '', forced: true };
+    return { name: requested, reason: 'chosen in the URL (?backend=)', note: wanted.note, forced: true };
   }
-  const note = requested && requested !== MEASURE_ALL
-    ? `backend "${requested}" in the URL could not start here; choosing one automatically` : '';
+  const note = [wanted.note, requested && requested !== MEASURE_ALL
+    ? `backend "${requested}" in the URL could not start here; choosing one automatically` : ''].filter(Boolean).join('; ');
   const { names, fallback = [] } = candidates(requested === MEASURE_ALL);
   const failed = [];
   for (const name of [...names, ...fallback]) {
