@@ -54,10 +54,6 @@ class Vocabulary:
         if len(self.index) != len(self.chars):
             raise TemperaError("vocabulary has repeated characters")
 
-    @classmethod
-    def from_text(cls, text: str, lowercase: bool) -> "Vocabulary":
-        return cls(sorted(set(text)), lowercase)
-
     def __len__(self):
         return len(self.chars)
 
