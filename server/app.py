@@ -1,14 +1,18 @@
 """The Flask application: the built page, the model bundles and /api/models. GET and HEAD only."""
 
-import io
 import mimetypes
 import os
+import time
 
-from flask import Flask, abort, jsonify, request, send_file
+from flask import Flask, Response, abort, jsonify, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import wrap_file
 
 from tempera.catalog import index_document, is_inside
-from tempera.compression import GzipCache, precompressed_sibling
+from tempera.compression import GzipCache, accepted_copies, is_usable_copy
 from tempera.isolation import ISOLATION_HEADERS
+
+from .file_version import FileVersion, open_version
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -57,30 +61,94 @@ def resolve_inside(root: str, relative: str) -> str:
     return path
 
 
-def send_inside(root: str, relative: str, **options):
-    """send_file for a file under `root`; a 404, not a 500, if it vanishes before it is opened.
-    Where the browser accepts it, a stored `.br` or `.gz` copy beside the file goes instead."""
-    path = resolve_inside(root, relative)
-    sibling = precompressed_sibling(path, request.accept_encodings)
-    try:
-        if sibling is None:
-            return send_file(path, **options)
-        response = send_file(sibling[0], mimetype=mimetypes.guess_type(path)[0], **options)
-        response.headers["Content-Encoding"] = sibling[1]
-        return response
-    except (FileNotFoundError, NotADirectoryError):
+def open_or_404(path: str) -> FileVersion:
+    """The file as it is at this moment; a 404, not a 500, if it vanished or was swapped for
+    something that is not a regular file since its path was resolved."""
+    version = open_version(path)
+    if version is None:
         abort(404)
+    return version
 
 
-def send_gzipped(path: str, cache: GzipCache, **options):
-    """A bundle file, gzipped once in memory where the browser accepts gzip and it pays."""
-    packed = cache.get(path) if request.accept_encodings["gzip"] > 0 else None
+def version_response(version: FileVersion, mimetype: str | None, etag_suffix: str = "",
+                     max_age: int | None = None) -> Response:
+    """A reply whose bytes are sent from `version`'s descriptor and whose Content-Length,
+    Last-Modified and ETag are that descriptor's fstat: one version, whatever the path holds
+    by the time the bytes go out. Conditional and range requests as send_file answers them."""
+    response = Response(wrap_file(request.environ, version.file()), direct_passthrough=True,
+                        mimetype=mimetype or "application/octet-stream")
+    return finish(response, version, etag_suffix, max_age)
+
+
+def bytes_response(data: bytes, version: FileVersion, mimetype: str | None, etag_suffix: str,
+                   max_age: int | None = None) -> Response:
+    """A reply of `data`, bytes made from `version` (its gzip), with `version`'s validators."""
+    response = Response(data, mimetype=mimetype or "application/octet-stream")
+    version.close()
+    return finish(response, version, etag_suffix, max_age)
+
+
+def finish(response: Response, version: FileVersion, etag_suffix: str, max_age: int | None):
+    length = response.content_length if not response.direct_passthrough else version.size
+    response.content_length = length
+    response.last_modified = version.stat.st_mtime
+    response.cache_control.no_cache = True
+    if max_age is not None:
+        response.cache_control.max_age = max_age
+        response.expires = int(time.time() + max_age)
+    response.set_etag(version.etag + etag_suffix)
+    try:
+        return response.make_conditional(request.environ, accept_ranges=True, complete_length=length)
+    except RequestedRangeNotSatisfiable:
+        response.close()
+        raise
+
+
+def stored_copy(path: str, source: FileVersion) -> tuple | None:
+    """(copy, encoding) of the best `.br`/`.gz` copy beside `path` that the request accepts and
+    that may stand in for `source`: a regular file, not a link, and no older than the source."""
+    for encoding, suffix in accepted_copies(request.accept_encodings):
+        copy = open_version(path + suffix)  # a link there is not opened: no copy
+        if copy is None:
+            continue
+        if is_usable_copy(source.stat, copy.stat):
+            return copy, encoding
+        copy.close()
+    return None
+
+
+def send_inside(root: str, relative: str, max_age: int | None = None):
+    """A file under `root`, from one open version of it. Where the browser accepts it, a stored
+    `.br` or `.gz` copy beside the file goes instead."""
+    path = resolve_inside(root, relative)
+    source = open_or_404(path)
+    mimetype = mimetypes.guess_type(path)[0]
+    copy = stored_copy(path, source)
+    if copy is None:
+        return version_response(source, mimetype, max_age=max_age)
+    source.close()
+    response = version_response(copy[0], mimetype, etag_suffix=f"-{copy[1]}", max_age=max_age)
+    response.headers["Content-Encoding"] = copy[1]
+    return response
+
+
+def send_gzipped(path: str, cache: GzipCache):
+    """A bundle file, gzipped once in memory where the browser accepts gzip and it pays. The
+    cache holds the gzip of one version and answers only for that version."""
+    version = open_or_404(path)
+    mimetype = mimetypes.guess_type(path)[0]
+    if request.accept_encodings["gzip"] <= 0:
+        return version_response(version, mimetype)
+    known = cache.lookup(path, version.key)
+    if known is None:
+        data = version.read_all()
+        # Written in place while it was read: no gzip of torn bytes is sent or kept.
+        packed = None if data is None else cache.store(path, version.key, data)
+    else:
+        packed = known[1]
     if packed is None:
-        return send_file(path, **options)
-    stat = os.stat(path)
-    response = send_file(io.BytesIO(packed), mimetype=mimetypes.guess_type(path)[0] or "application/octet-stream",
-                         etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}-gzip", last_modified=stat.st_mtime,
-                         **options)
+        return version_response(version, mimetype)
+    response = bytes_response(packed, version, mimetype, etag_suffix="-gzip")
     response.headers["Content-Encoding"] = "gzip"
     return response
 
@@ -109,16 +177,13 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
             abort(404)
         folder = resolve_inside(app.config["MODELS_DIR"], os.path.join(model_id, "tempera.json"))
         path = resolve_inside(os.path.dirname(folder), name)
-        try:
-            response = send_gzipped(path, gzip_cache, conditional=True)
-        except (FileNotFoundError, NotADirectoryError):
-            abort(404)
+        response = send_gzipped(path, gzip_cache)
         response.headers["Cache-Control"] = BUNDLE_CACHE
         return response
 
     @app.get("/<path:name>")
     def static_file(name):
-        return send_inside(app.config["STATIC_DIR"], name, conditional=True, max_age=0)
+        return send_inside(app.config["STATIC_DIR"], name, max_age=0)
 
     @app.before_request
     def only_get_and_head():

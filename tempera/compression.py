@@ -8,41 +8,50 @@ files (model.json, the weight shards) once, in memory. Static hosts that read su
 
 import gzip
 import os
+import stat
+import threading
 
 # Suffix of each sibling, in the order the server prefers them.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 WORTH_IT = 0.9  # a compressed copy must save at least a tenth, or the file goes as it is
 
 
-def precompressed_sibling(path: str, accept_encodings) -> tuple[str, str] | None:
-    """(sibling path, encoding) of the best stored copy of `path` the request accepts;
+def is_usable_copy(source: os.stat_result, copy: os.stat_result) -> bool:
+    """May `copy` (its lstat, or the fstat of a copy opened without following links) stand in
+    for `source`? Only a regular file, never a link, and no older than its source: a copy
+    older than its source is from before an edit and would send the old text."""
+    return stat.S_ISREG(copy.st_mode) and copy.st_mtime_ns >= source.st_mtime_ns
+
+
+def accepted_copies(accept_encodings) -> list:
+    """(encoding, suffix) of the stored copies the request accepts, best first;
     accept_encodings is werkzeug's parsed Accept-Encoding header."""
-    for encoding, suffix in ENCODINGS:
-        sibling = path + suffix
-        if accept_encodings[encoding] > 0 and os.path.isfile(sibling):
-            return sibling, encoding
-    return None
+    return [(encoding, suffix) for encoding, suffix in ENCODINGS if accept_encodings[encoding] > 0]
 
 
 class GzipCache:
-    """gzip bytes of files, made on first request and kept while the file is unchanged."""
+    """gzip bytes of files, made on first request and kept while the file is the same version:
+    the key is that version's (device, inode, size, modification and change times)."""
 
     def __init__(self, limit_bytes: int = 64 * 2**20):
         self.limit = limit_bytes
-        self.entries = {}  # path -> (mtime_ns, size, gzip bytes or None when not worth it)
+        self.entries = {}  # path -> (version key, gzip bytes or None when not worth it)
+        self.lock = threading.Lock()  # the server's threads share one cache
 
-    def get(self, path: str) -> bytes | None:
-        stat = os.stat(path)
+    def lookup(self, path: str, key: tuple) -> tuple | None:
+        """(found, gzip bytes or None) for this version of `path`; None when not known."""
         entry = self.entries.get(path)
-        if entry and entry[:2] == (stat.st_mtime_ns, stat.st_size):
-            return entry[2]
-        with open(path, "rb") as handle:
-            data = handle.read()
+        return (True, entry[1]) if entry and entry[0] == key else None
+
+    def store(self, path: str, key: tuple, data: bytes) -> bytes | None:
+        """Compresses `data`, the bytes of version `key` of `path`; the gzip bytes, or None
+        where gzip does not pay."""
         packed = gzip.compress(data, compresslevel=6, mtime=0)
         packed = packed if len(packed) <= WORTH_IT * len(data) else None
-        if sum(len(e[2] or b"") for e in self.entries.values()) + len(packed or b"") > self.limit:
-            self.entries.clear()
-        self.entries[path] = (stat.st_mtime_ns, stat.st_size, packed)
+        with self.lock:
+            if sum(len(e[1] or b"") for e in self.entries.values()) + len(packed or b"") > self.limit:
+                self.entries.clear()
+            self.entries[path] = (key, packed)
         return packed
 
 
