@@ -20,14 +20,15 @@ def is_bundle(folder: str) -> bool:
 
 
 def _signature(folder: str) -> tuple:
-    """Names, sizes and modification times of a bundle's files: a changed file changes it."""
+    """Names, inodes, sizes, modification and change times of a bundle's files: a changed file
+    changes it, even one written in place with its modification time put back (`cp -p`)."""
     entries = []
     for name in sorted(os.listdir(folder)):
         try:
             info = os.stat(os.path.join(folder, name))
         except OSError:
             continue
-        entries.append((name, info.st_size, info.st_mtime_ns))
+        entries.append((name, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
     return tuple(entries)
 
 
