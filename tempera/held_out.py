@@ -1,4 +1,4 @@
-"""The held-out metric in NumPy: 60 characters of context from a zero state -> the next one.
+"""The held-out metric in NumPy: maxlen characters of context from a zero state -> the next one.
 
 The same windows as the training loop's (training/evaluate.py), so a bundle read by the
 reference, float32 or quantised, is measured exactly as its training run was.

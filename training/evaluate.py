@@ -1,6 +1,6 @@
-"""The held-out metric: 60 characters of context (from a zero state) -> the next character.
+"""The held-out metric: the recipe's maxlen characters of context (from a zero state) -> the next.
 
-It is the same for every recipe, so the notebook's model and ours are compared fairly.
+Both shipped recipes keep maxlen at 60, so the notebook's model and ours are compared fairly.
 """
 
 import math

@@ -229,9 +229,10 @@ class RunFolder:
         import matplotlib.pyplot as plt
 
         epochs = [r["epoch"] for r in history]
+        maxlen = self.config()["recipe"]["maxlen"]  # the held-out context
         figure, axes = plt.subplots(figsize=(7, 4))
         axes.plot(epochs, [r["train_loss"] for r in history], "o-", label="train")
-        axes.plot(epochs, [r["val_loss"] for r in history], "o-", label="held-out (60 chars → next)")
+        axes.plot(epochs, [r["val_loss"] for r in history], "o-", label=f"held-out ({maxlen} chars → next)")
         axes.set_xlabel("epoch")
         axes.set_ylabel("loss (nats/char)")
         axes.grid(alpha=0.3)
