@@ -12,6 +12,7 @@ from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
 from .generate import MODES
 from .paths import FRONTEND_DIST
+from .progress import ProgressLine
 from .quiet import import_quietly
 from .sampling import NOTEBOOK_TEMPERATURES
 from .training.recipes import RECIPE_ALIASES, RECIPES
@@ -146,7 +147,9 @@ def cmd_score(args) -> int:
     bundle = load_bundle(resolve_bundle(args.bundle))
     encoding = bundle.vocab.encode_seed(text, what="text")
     print_notes(encoding.report())
-    score = Generator(bundle.model, bundle.vocab, bundle.maxlen).score(encoding.ids, args.mode)
+    with ProgressLine("scoring") as progress:
+        score = Generator(bundle.model, bundle.vocab, bundle.maxlen).score(
+            encoding.ids, args.mode, progress=progress.update)
     if args.json:
         print(json.dumps({"mode": args.mode, **score.as_json(encoding.dropped, encoding.dropped_count)},
                          ensure_ascii=False))
@@ -297,6 +300,14 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def command_parser(main_parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The sub-parser of `command`, whose options name the arguments in messages."""
+    for action in main_parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return main_parser
+
+
 def quiet_broken_pipe() -> int:
     """`tempera sample … | head` closing the pipe early is not an error: stop quietly."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -304,9 +315,36 @@ def quiet_broken_pipe() -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+def not_utf8(value: str) -> int | None:
+    """Where an argument stops being UTF-8 (the byte), or None when it is UTF-8.
+
+    The command line is bytes; Python keeps the bytes that are not UTF-8 as lone surrogates,
+    which would be written back out raw (invalid JSON) or fail on a strict UTF-8 stdout.
+    """
     try:
+        value.encode("utf-8")
+        return None
+    except UnicodeEncodeError as error:
+        return len(value[:error.start].encode("utf-8"))
+
+
+def check_arguments_are_utf8(sub_parser: argparse.ArgumentParser, args) -> None:
+    """Refuse, by its option's name, any text or path argument that is not UTF-8."""
+    names = {action.dest: (action.option_strings or [action.dest])[-1]
+             for action in sub_parser._actions}
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            byte = not_utf8(item) if isinstance(item, str) else None
+            if byte is not None:
+                raise TemperaError(f"{names.get(dest, dest)} is not valid UTF-8 (byte {byte}); "
+                                   "give it in UTF-8")
+
+
+def main(argv=None) -> int:
+    main_parser = parser()
+    args = main_parser.parse_args(argv)
+    try:
+        check_arguments_are_utf8(command_parser(main_parser, args.command), args)
         status = args.handler(args)
         sys.stdout.flush()
         return status

@@ -22,6 +22,7 @@ MAX_LENGTH = 100_000
 # priming time, not context; both samplers read only the seed's end.
 PRIME_CHARS = 2_000
 WINDOW_BATCH = 4096  # window-mode scoring: positions run through the model together
+SCORE_BLOCK = 2048  # stateful scoring: positions whose output layer and records go together
 
 
 @dataclass
@@ -149,29 +150,35 @@ class Generator:
         return [Lane(t, self.vocab.decode(row), steps[lane] if records else None, filters[lane])
                 for lane, (t, row) in enumerate(zip(temperatures, generated))]
 
-    def score(self, ids, mode: str = "stateful") -> Score:
+    def score(self, ids, mode: str = "stateful", progress=None) -> Score:
         """Each character after the first, under the model's distribution after the ones before.
 
         Stateful: one pass over the whole text. Window: each distribution from the last
-        `maxlen` characters before it, from a zero state, all positions in one batch.
+        `maxlen` characters before it, from a zero state, positions batched. The records of a
+        block of positions are computed together. progress(scored, total), if given, is
+        called after each block.
         """
         check_mode(mode)
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size < 2:
             raise TemperaError("a text to score needs at least two characters the model knows: "
                                "the first is the context of the second")
-        records = StepRecords.empty(ids.size - 1, with_u=False)
-        for position, p in enumerate(self.predictions(ids, mode)):
-            records.record(position, p, ids[position + 1], p)
+        total = ids.size - 1
+        records = StepRecords.empty(total, with_u=False)
+        for start, probabilities in self.predictions(ids, mode):
+            records.record_scored(start, probabilities, ids[start + 1:start + 1 + len(probabilities)])
+            if progress:
+                progress(start + len(probabilities), total)
         return Score(self.vocab.decode(ids), records)
 
     def predictions(self, ids: np.ndarray, mode: str):
-        """The distribution after each prefix ids[:1], ids[:2], … ids[:-1], in order."""
+        """The distributions after each prefix ids[:1], ids[:2], … ids[:-1], in blocks:
+        (position of the block's first, its distributions (rows, vocabulary))."""
         if mode == "stateful":
             state = self.model.zero_state(1)
-            for char in ids[:-1]:
-                probabilities, state = self.model.step([char], state)
-                yield probabilities[0]
+            for start in range(0, ids.size - 1, SCORE_BLOCK):
+                hidden, state = self.model.sequence(ids[start:min(start + SCORE_BLOCK, ids.size - 1)], state)
+                yield start, self.model.softmax(hidden)
             return
         for start in range(1, ids.size, WINDOW_BATCH):
             ends = np.arange(start, min(start + WINDOW_BATCH, ids.size))
@@ -182,4 +189,4 @@ class Generator:
                 group = ends[lengths == length]
                 windows = ids[group[:, None] - length + np.arange(length)[None, :]]
                 probabilities, _ = self.model.run(windows)
-                yield from probabilities
+                yield int(group[0]) - 1, probabilities

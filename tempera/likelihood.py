@@ -58,6 +58,20 @@ class StepRecords:
         if self.u is not None:
             self.u[step] = u
 
+    def record_scored(self, start: int, p: np.ndarray, chosen: np.ndarray):
+        """Rows start, start + 1, … of a scored text at once: p holds one distribution per row
+        (rows, vocabulary) and chosen the character each scores. The same numbers as record()
+        with drawn_from = p, computed over the whole block."""
+        rows = slice(start, start + len(chosen))
+        mine = p[np.arange(len(chosen)), chosen]
+        above = np.count_nonzero(p > mine[:, None], axis=1)
+        tied_before = np.count_nonzero((p == mine[:, None])
+                                       & (np.arange(p.shape[1])[None, :] < chosen[:, None]), axis=1)
+        self.p[rows] = mine
+        self.rank[rows] = 1 + above + tied_before
+        q_log_q = p * np.log(np.where(p > 0, p, 1.0))  # q log q is 0 where q is 0
+        self.entropy_bits[rows] = -q_log_q.sum(axis=1) / LOG2 + 0.0
+
     def as_json(self, chars: str) -> list:
         keys = ["char", "p", "rank", "entropy_bits"] + (["u"] if self.u is not None else [])
         columns = [list(chars), self.p.tolist(), self.rank.tolist(), self.entropy_bits.tolist()]

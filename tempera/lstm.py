@@ -57,6 +57,37 @@ class LstmLayer:
         c = f * c + i * act(z[:, 2 * u:3 * u])
         return o * act(c), c
 
+    def sequence(self, x_projected, h, c):
+        """One lane through consecutive steps, given x @ kernel of each (time, 4 units):
+        returns (h of every step (time, units), last h, last c), h and c of shape (units,).
+
+        Only the recurrent product is left in the loop; the bias is added to all steps at
+        once. With the usual activations every gate comes from one tanh: sigmoid(z) =
+        (1 + tanh(z / 2)) / 2, and halving is exact, so the halves are folded into the weights.
+        """
+        u = self.units
+        hs = np.empty((len(x_projected), u))
+        if not (self.activation == "tanh" and self.recurrent_activation == "sigmoid"):
+            for t, x in enumerate(x_projected):
+                h, c = self.step(x[None, :], h[None, :], c[None, :])
+                h, c = h[0], c[0]
+                hs[t] = h
+            return hs, h, c
+        z_inputs = x_projected + self.bias
+        halves = np.full(4 * u, 0.5)
+        halves[2 * u:3 * u] = 1.0  # the cell gate's tanh takes z itself
+        z_inputs *= halves
+        recurrent = self.recurrent_kernel * halves
+        t_gates = np.empty(4 * u)
+        for t in range(len(z_inputs)):
+            np.dot(h, recurrent, out=t_gates)
+            t_gates += z_inputs[t]
+            np.tanh(t_gates, out=t_gates)
+            gates = 0.5 * (1.0 + t_gates)  # i, f and o; the cell quarter is read from t_gates
+            c = gates[u:2 * u] * c + gates[:u] * t_gates[2 * u:3 * u]
+            h = hs[t] = gates[3 * u:] * np.tanh(c)
+        return hs, h, c
+
 
 @dataclass
 class CharLstm:
@@ -86,6 +117,11 @@ class CharLstm:
 
     def step(self, ids, state):
         """Feed one character id per row; returns (probabilities, new state)."""
+        new_state = self.advance(ids, state)
+        return self.softmax(new_state[-1][0]), new_state
+
+    def advance(self, ids, state):
+        """Feed one character id per row; returns the new state (no output layer)."""
         x = self.layers[0].kernel[np.asarray(ids)]
         new_state = []
         for index, (layer, (h, c)) in enumerate(zip(self.layers, state)):
@@ -94,7 +130,23 @@ class CharLstm:
             h, c = layer.step(x, h, c)
             new_state.append((h, c))
             x = h
-        return self.softmax(x), new_state
+        return new_state
+
+    def sequence(self, ids, state):
+        """One lane fed consecutive ids from `state` (one lane's, as zero_state(1) gives).
+
+        Returns the top layer's h after each id (time, units) and the new state. Each layer
+        runs over all the ids before the next: its input product is one matrix product (a
+        row gather for the one-hot first layer), and its recurrent weights stay in cache.
+        """
+        x = self.layers[0].kernel[np.asarray(ids)]
+        new_state = []
+        for index, (layer, (h, c)) in enumerate(zip(self.layers, state)):
+            if index:
+                x = x @ layer.kernel
+            x, h, c = layer.sequence(x, h.reshape(-1), c.reshape(-1))
+            new_state.append((h[None, :], c[None, :]))
+        return x, new_state
 
     def softmax(self, h):
         logits = h @ self.dense_kernel + self.dense_bias
@@ -110,7 +162,6 @@ class CharLstm:
         ids_batch = np.asarray(ids_batch)
         if state is None:
             state = self.zero_state(ids_batch.shape[0])
-        probabilities = None
         for t in range(ids_batch.shape[1]):
-            probabilities, state = self.step(ids_batch[:, t], state)
-        return probabilities, state
+            state = self.advance(ids_batch[:, t], state)
+        return (self.softmax(state[-1][0]) if ids_batch.shape[1] else None), state
