@@ -39,6 +39,7 @@ SECURITY_HEADERS = {
     **ISOLATION_HEADERS,  # cross-origin isolated: the page may use WebAssembly threads
 }
 BUNDLE_CACHE = "public, max-age=3600, must-revalidate"
+READ_ATTEMPTS = 3  # reads of a bundle file being written in place before it goes uncompressed
 ALLOWED_METHODS = ("GET", "HEAD")
 
 
@@ -135,17 +136,22 @@ def send_inside(root: str, relative: str, max_age: int | None = None):
 def send_gzipped(path: str, cache: GzipCache):
     """A bundle file, gzipped once in memory where the browser accepts gzip and it pays. The
     cache holds the gzip of one version and answers only for that version."""
-    version = open_or_404(path)
     mimetype = mimetypes.guess_type(path)[0]
-    if request.accept_encodings["gzip"] <= 0:
-        return version_response(version, mimetype)
-    known = cache.lookup(path, version.key)
-    if known is None:
+    for _attempt in range(READ_ATTEMPTS):
+        version = open_or_404(path)
+        if request.accept_encodings["gzip"] <= 0:
+            return version_response(version, mimetype)
+        known = cache.lookup(path, version.key)
+        if known is not None:
+            packed = known[1]
+            break
         data = version.read_all()
-        # Written in place while it was read: no gzip of torn bytes is sent or kept.
-        packed = None if data is None else cache.store(path, version.key, data)
+        if data is not None:
+            packed = cache.store(path, version.key, data)
+            break
+        version.close()  # written in place while it was read: no gzip of torn bytes; again
     else:
-        packed = known[1]
+        return version_response(open_or_404(path), mimetype)
     if packed is None:
         return version_response(version, mimetype)
     response = bytes_response(packed, version, mimetype, etag_suffix="-gzip")

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from conftest import SHIPPED_BUNDLE, serving
+from tempera.server.file_version import open_version
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +220,31 @@ def test_a_compressed_copy_that_is_not_a_regular_file_is_not_sent(site):
     (static / "folder.js.gz").mkdir()
     assert get(url, "/fifo.js", **{"Accept-Encoding": "br"})[2] == b"console.log(1)"
     assert get(url, "/folder.js", **{"Accept-Encoding": "gzip"})[2] == b"console.log(2)"
+
+
+# ---- one open version ----------------------------------------------------------------------
+def test_a_version_is_not_read_once_the_file_was_written_in_place(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_bytes(b"a" * 100)
+    version = open_version(str(path))
+    try:
+        time.sleep(0.01)
+        with open(path, "r+b") as handle:
+            handle.write(b"b" * 100)
+        assert version.read_all() is None  # the bytes could be torn: not this version's
+    finally:
+        version.close()
+    again = open_version(str(path))
+    try:
+        assert again.read_all() == b"b" * 100 and again.etag != version.etag
+    finally:
+        again.close()
+
+
+def test_only_a_regular_file_is_opened_as_a_version(tmp_path):
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "file", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    for name in ("link", "fifo", "folder", "missing", "file\0nul"):
+        assert open_version(str(tmp_path / name)) is None, name
