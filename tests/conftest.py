@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -10,41 +9,11 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# The shared names many test files import from here; they live in helpers.py (and harness/).
 from harness import (CHROMIUM_ARGS, CLICK_DELAYS, HEAP_PROBE, free_port,  # noqa: E402,F401
                      launch_chromium, serving, wait_for_http)
-# Where a copy of the Nietzsche corpus may be: a path given in the environment, the team's
-# shared folder beside the checkout, and Keras's download cache. None is needed by any test.
-NIETZSCHE_COPIES = [os.environ.get("TEMPERA_NIETZSCHE", ""),
-                    os.path.join(os.path.dirname(ROOT), "shared", "corpora", "nietzsche.txt"),
-                    os.path.join(os.path.expanduser("~"), ".keras", "datasets", "nietzsche.txt")]
-SHIPPED_BUNDLE = os.path.join(ROOT, "models", "nietzsche")
-
-# Characters far from ASCII: an emoji (outside the BMP: two UTF-16 units, one character),
-# CJK, a combining acute accent (U+0301) and a right-to-left mark (U+200F).
-RARE_CHARS = "😀永劫回帰\u0301\u200f"
-
-# A little text with real structure, so a tiny LSTM learns something in two epochs; every
-# tenth line carries the rare characters, which must survive training, export and the page.
-SMALL_TEXT = "".join(
-    f"The {a} {b} is {c}. Is the {a} not {c}? ({n}) Perhaps; the {b} says so!\n"
-    + (f"Cafe\u0301 😀 永劫回帰 \u200fsays the {a} {b}.\n" if n % 10 == 0 else "")
-    for n, (a, b, c) in enumerate(
-        (a, b, c)
-        for a in ("free", "good", "old", "strong")
-        for b in ("spirit", "will", "truth", "morality", "soul")
-        for c in ("deep", "noble", "a mask", "becoming", "ours")))
-
-
-def nietzsche_copy():
-    """The first copy of the Nietzsche corpus found, or None."""
-    return next((path for path in NIETZSCHE_COPIES if path and os.path.isfile(path)), None)
-
-
-def run_cli(*args, env=None, timeout=600):
-    """Run the real `tempera` command in a fresh process."""
-    merged = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "tempera", *args], capture_output=True,
-                          text=True, timeout=timeout, env=merged, cwd=ROOT)
+from helpers import (ARTIFACTS, NIETZSCHE_COPIES, RARE_CHARS, SHIPPED_BUNDLE,  # noqa: E402,F401
+                     SMALL_TEXT, nietzsche_copy, open_page, run_cli)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +43,6 @@ def small_bundle(trained_run, tmp_path_factory):
 
 
 # ---- the real server and a real Chromium ---------------------------------------------------
-ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +71,21 @@ def live_server(models_dir):
         yield url
 
 
-def open_page(browser, url: str):
-    """A new page at `url`, waiting until window.tempera.ready has settled."""
-    page = browser.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(url)
-    page.wait_for_function("() => window.tempera !== undefined")
-    page.evaluate("window.tempera.ready.then(() => true, () => false)")
-    return page
+@pytest.fixture(scope="session")
+def model_pages(browser, live_server):
+    """model_pages(model, backend): one page of the live server each, opened when first asked
+    for and kept for the session, so the files that generate on it share it."""
+    opened = {}
+
+    def get(model, backend):
+        if (model, backend) not in opened:
+            page = open_page(browser, f"{live_server}?backend={backend}&model={model}")
+            assert page.text_content("[data-testid=error]") == ""
+            assert page.evaluate("window.tempera.backend") == backend
+            assert page.evaluate("window.tempera.model") == model
+            opened[(model, backend)] = page
+        return opened[(model, backend)]
+
+    yield get
+    for page in opened.values():
+        page.close()

@@ -51,6 +51,7 @@ def float32_copy(source: str) -> str:
     with open(os.path.join(source, "tempera.json"), encoding="utf-8") as handle:
         meta = json.load(handle)
     meta.pop("quantization", None)
+    meta.pop("weights_sha256", None)  # the shard is rewritten: a bundle without digests, unchecked
     with open(os.path.join(folder, "tempera.json"), "w", encoding="utf-8") as handle:
         json.dump(meta, handle)
     return folder
@@ -521,24 +522,13 @@ def test_loose_types_in_bundle_files_are_named_bundle_errors(browser, host, mode
 
 
 # ---- 2: any address gives a working page ---------------------------------------------------
-MALFORMED = {
-    "seed=100%": ("seed", '100%', 'seed "100%" in the URL is not valid percent-encoding; read as "100%"'),
-    "seed=caf%E9": ("seed", "caf\ufffd", 'seed "caf%E9" in the URL is not valid percent-encoding'),
-    "t=0.5,1%25%": ("lanes", None, 't "0.5,1%25%" in the URL is not valid percent-encoding'),
-    "%zz=1&seed=ok": ("seed", "ok", 'the URL parameter name "%zz" is not valid percent-encoding; ignored'),
-    "len=12%&seed=a%%": ("seed", "a%%", 'len "12%" in the URL is not valid percent-encoding'),
-    "x?y=%&seed=fine": ("seed", "fine", 'x?y "%" in the URL is not valid percent-encoding'),
-}
-
-
-@pytest.mark.parametrize("query", MALFORMED)
-def test_malformed_percent_encoding_in_the_url_gives_a_working_page(browser, server, query):
-    field, expected, note = MALFORMED[query]
-    page = ready_page(browser, f"{server}?backend=wasm&{query}")
+def test_malformed_percent_encoding_in_the_url_gives_a_working_page(browser, server):
+    """Every malformed address is read under Node (test_js_url_state.py); the page starts on
+    one that TensorFlow.js's own reading of the query used to kill."""
+    page = ready_page(browser, f"{server}?backend=wasm&seed=100%")
     assert text(page, "status").startswith("Ready"), text(page, "status")
-    assert note in text(page, "url-notes"), text(page, "url-notes")
-    if field == "seed":
-        assert page.input_value("[data-testid=seed-input]") == expected
+    assert 'seed "100%" in the URL is not valid percent-encoding; read as "100%"' in text(page, "url-notes")
+    assert page.input_value("[data-testid=seed-input]") == "100%"
     # the address is well-formed now: anything that reads it later cannot trip over it
     assert page.evaluate("() => decodeURIComponent(location.search) !== null")
     assert run_in_page(page, 20)
@@ -551,8 +541,7 @@ def tfjs_names(search):
     return [urllib.parse.unquote(name) for name in re.findall(r"[?&]([^=?&]+)", search)]
 
 
-@pytest.mark.parametrize("query", ["tfjsflags=DEBUG:true", "tfjsflags=WEBGL_VERSION", "tfjsflags=%",
-                                   "a?tfjsflags=DEBUG:true", "tfjs%66lags=IS_TEST:true"])
+@pytest.mark.parametrize("query", ["tfjsflags=DEBUG:true", "tfjs%66lags=IS_TEST:true"])
 def test_tensorflow_js_flags_in_the_url_are_ignored(browser, server, query):
     page = browser.new_page()
     page.errors = []
@@ -572,40 +561,25 @@ def test_tensorflow_js_flags_in_the_url_are_ignored(browser, server, query):
 
 
 # ---- 4: values in the URL the page cannot use: a note quoting them, and the default --------
-URL_VALUES = {
-    "len=abc": ('len "abc" in the URL is not a whole number; using 400', "length", "400"),
-    "len=": ('len "" in the URL is not a whole number; using 400', "length", "400"),
-    "len=-3": ('len "-3" in the URL is negative; using 400', "length", "400"),
-    "len=2.5": ('len "2.5" in the URL is not a whole number; using 400', "length", "400"),
-    "rng=abc": ('rng "abc" in the URL is not a whole number from 0 to 4294967295; using a random seed', None, None),
-    "rng=4294967296": ('rng "4294967296" in the URL is not a whole number from 0 to 4294967295; using a random seed',
-                       None, None),
-    "t=0.2,,abc,-1,Infinity,1": (
-        't "0.2,,abc,-1,Infinity,1" in the URL: item 2 is empty, item 3 "abc" is not a number, '
-        'item 4 "-1" is negative, item 5 "Infinity" is not a finite number; using 0.2, 1', "lanes", ["0.2", "1"]),
-    "t=": ('t "" in the URL: item 1 is empty; using 0.2, 0.5, 1, 1.2 (the default)', "lanes", ["0.2", "0.5", "1", "1.2"]),
-    "t=NaN": ('t "NaN" in the URL: item 1 "NaN" is not a number; using 0.2, 0.5, 1, 1.2 (the default)', "lanes",
-              ["0.2", "0.5", "1", "1.2"]),
-    "t=.5,1e-1": (None, "lanes", ["0.5", "0.1"]),
-    "mode=fast": ('mode "fast" in the URL is not one of stateful, window; using stateful', "mode", "stateful"),
-    "backend=gpu": ('backend "gpu" in the URL is not one of webgl, wasm, cpu, measure; choosing one automatically', None, None),
-    "seed=": ('seed "" in the URL is empty; using "the meaning of life is"', "seed-input", "the meaning of life is"),
-}
-
-
-@pytest.mark.parametrize("query", URL_VALUES)
-def test_a_bad_url_value_is_quoted_in_a_note_and_the_default_used(browser, server, query):
-    note, field, expected = URL_VALUES[query]
-    backend = "" if query.startswith("backend") else "backend=wasm&"
-    page = ready_page(browser, f"{server}?{backend}model=nietzsche&{query}")
+# Every value is read under Node (test_js_url_state.py); the page shows the notes and uses the
+# defaults in its fields.
+def test_bad_url_values_are_quoted_in_notes_and_the_defaults_used(browser, server):
+    query = "len=abc&rng=4294967296&t=0.2,,abc,-1,Infinity,1&mode=fast&seed="
+    page = ready_page(browser, f"{server}?backend=wasm&model=nietzsche&{query}")
     assert text(page, "status").startswith("Ready"), (text(page, "status"), text(page, "error"))
     notes = page.locator("[data-testid=url-notes] li").all_text_contents()
-    assert (note in notes) if note else notes == [], notes
-    if field == "lanes":
-        assert [page.locator("[data-testid=lane]").nth(i).get_attribute("data-temperature")
-                for i in range(page.locator("[data-testid=lane]").count())] == expected
-    elif field:
-        assert page.input_value(f"[data-testid={field}]") == expected
+    assert notes == [
+        't "0.2,,abc,-1,Infinity,1" in the URL: item 2 is empty, item 3 "abc" is not a number, '
+        'item 4 "-1" is negative, item 5 "Infinity" is not a finite number; using 0.2, 1',
+        'seed "" in the URL is empty; using "the meaning of life is"',
+        'len "abc" in the URL is not a whole number; using 400',
+        'rng "4294967296" in the URL is not a whole number from 0 to 4294967295; using a random seed',
+        'mode "fast" in the URL is not one of stateful, window; using stateful'], notes
+    lanes = page.locator("[data-testid=lane]")
+    assert [lanes.nth(i).get_attribute("data-temperature") for i in range(lanes.count())] == ["0.2", "1"]
+    assert page.input_value("[data-testid=length]") == "400"
+    assert page.input_value("[data-testid=mode]") == "stateful"
+    assert page.input_value("[data-testid=seed-input]") == "the meaning of life is"
     assert re.fullmatch(r"\d+", page.input_value("[data-testid=rng-seed]"))
     assert run_in_page(page, 20)
     assert text(page, "error") == ""
@@ -618,19 +592,6 @@ def test_an_unknown_model_in_the_url_is_still_reported(browser, server):
     page = ready_page(browser, f"{server}?backend=wasm&model=nope")
     assert text(page, "error") == 'model "nope" is not available; showing nietzsche'
     assert run_in_page(page, 20)
-    page.close()
-
-
-def test_thousands_of_bad_values_in_the_url_get_short_notes(browser, server):
-    bad_items = ",".join(["x"] * 20000)
-    bad_params = "&".join(f"p{i}=%" for i in range(50))
-    page = ready_page(browser, f"{server}?backend=wasm&model=nietzsche&t={bad_items}&{bad_params}")
-    notes = page.locator("[data-testid=url-notes] li").all_text_contents()
-    assert len(notes) == 7 and notes[5] == "and 45 more URL parameters like these", notes
-    temperatures = notes[6]
-    assert temperatures.endswith('item 5 "x" is not a number and 19,995 more; using 0.2, 0.5, 1, 1.2 (the default)')
-    assert len(temperatures) < 300
-    assert run_in_page(page, 10)
     page.close()
 
 
