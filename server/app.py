@@ -12,6 +12,7 @@ from tempera.catalog import index_document, is_inside
 from tempera.compression import GzipCache, accepted_copies, is_usable_copy
 from tempera.isolation import ISOLATION_HEADERS
 
+from .bundle_files import BundleFileNames
 from .file_version import FileVersion, open_version
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
@@ -165,6 +166,7 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
     app.config["MODELS_DIR"] = os.path.abspath(models_dir)
     app.config["STATIC_DIR"] = os.path.abspath(static_dir)
     gzip_cache = GzipCache()
+    bundle_names = BundleFileNames()
 
     @app.get("/")
     def page():
@@ -181,8 +183,11 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
     def bundle_file(model_id, name):
         if model_id.startswith("."):  # the listing hides such folders; so does the server
             abort(404)
-        folder = resolve_inside(app.config["MODELS_DIR"], os.path.join(model_id, "tempera.json"))
-        path = resolve_inside(os.path.dirname(folder), name)
+        folder = os.path.dirname(
+            resolve_inside(app.config["MODELS_DIR"], os.path.join(model_id, "tempera.json")))
+        if name not in bundle_names.names(os.path.join(folder, "model.json")):
+            abort(404)  # not the bundle's: build-site does not publish it either
+        path = resolve_inside(folder, name)
         response = send_gzipped(path, gzip_cache)
         response.headers["Cache-Control"] = BUNDLE_CACHE
         return response

@@ -3,13 +3,14 @@ own files only, regular files only (a symbolic link is never followed), and no c
 older than its source. Real files and real links; the command runs in this process."""
 
 import gzip
+import http.client
 import os
 import shutil
 import time
 
 import pytest
 
-from conftest import SHIPPED_BUNDLE
+from conftest import SHIPPED_BUNDLE, serving
 from tempera.cli import main
 
 SECRET = "the secret outside every folder"
@@ -136,3 +137,29 @@ def test_a_page_file_that_is_not_a_regular_file_is_refused(capfd, tmp_path, stat
     os.mkfifo(static / "pipe.js")
     assert_one_line_error(build_site(capfd, static, bundle, tmp_path / "site"),
                           "pipe.js", "not a regular file")
+
+
+# ---- the server and build-site agree -------------------------------------------------------
+def test_the_server_sends_exactly_the_files_build_site_publishes(capfd, tmp_path, static, bundle, secret):
+    os.symlink(secret, bundle / "notes.txt")
+    (bundle / "README.txt").write_text("my notes about this model")
+    (bundle / "model.json.gz").write_bytes(gzip.compress(b"{}"))
+    (bundle / ".hidden").write_text("hidden")
+    code, _, err = build_site(capfd, static, bundle, tmp_path / "site")
+    assert code == 0, err
+    site_bundle = tmp_path / "site" / "models" / "nietzsche"
+    published_names = {n for n in os.listdir(site_bundle) if not n.endswith(".gz")}
+    with serving(str(bundle.parent), quiet=True, static=str(static)) as url:
+        host, port = url.split("//")[1].strip("/").split(":")
+        served = set()
+        for name in os.listdir(bundle):
+            connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            connection.request("GET", f"/models/nietzsche/{name}")
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            assert response.status in (200, 404), name
+            if response.status == 200:
+                served.add(name)
+                assert body == (bundle / name).read_bytes()
+    assert served == published_names == {"model.json", "tempera.json", "group1-shard1of1.bin"}
