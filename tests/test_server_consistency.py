@@ -80,7 +80,8 @@ def _swap_versions(models, stop: threading.Event) -> None:
 
 
 def _download_while_swapping(url: str, paths_and_encodings: list, seconds: float) -> list:
-    """(path, ETag, Content-Encoding, body) of every 200 reply fetched by four clients."""
+    """(path, ETag, Content-Encoding, Last-Modified, body) of every 200 reply fetched by four
+    clients."""
     seen, deadline = [], time.monotonic() + seconds
 
     def client(offset):
@@ -97,8 +98,8 @@ def _download_while_swapping(url: str, paths_and_encodings: list, seconds: float
             finally:
                 connection.close()
             if response.status == 200:
-                seen.append((path, response.getheader("ETag"),
-                             response.getheader("Content-Encoding"), body))
+                seen.append((path, response.getheader("ETag"), response.getheader("Content-Encoding"),
+                             response.getheader("Last-Modified"), body))
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
     for thread in threads:
@@ -127,15 +128,17 @@ def test_during_a_folder_swap_each_etag_names_one_body(site):
     finally:
         stop.set()
         swapper.join(timeout=10)
-    bodies = {}
-    for path, etag, encoding, body in seen:
+    bodies, times = {}, {}
+    for path, etag, encoding, modified, body in seen:
         content = gzip.decompress(body) if encoding == "gzip" else body
         bodies.setdefault((path, etag), set()).add(content)
+        times.setdefault((path, etag), set()).add(modified)
     assert len(seen) >= 40, f"only {len(seen)} replies"
     assert len({content for contents in bodies.values() for content in contents}) >= 2, \
         "the swap was never seen"
     mixed = {key: len(contents) for key, contents in bodies.items() if len(contents) > 1}
     assert not mixed, f"ETags naming more than one body: {mixed}"
+    assert all(len(modified) == 1 for modified in times.values()), "one ETag, two Last-Modified"
 
 
 # ---- caches and validators after a same-size edit with its time put back ------------------
