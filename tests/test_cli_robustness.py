@@ -367,6 +367,7 @@ def test_non_finite_weights_are_a_bundle_error(small_bundle, tmp_path, value):
 
 
 # ---- sample: seeds, temperatures, pipes ------------------------------------------------------
+@pytest.mark.slow  # 20,000 NumPy steps of the shipped model, so that the output outgrows the pipe
 def test_sample_into_a_closed_pipe_stops_quietly():
     command = [sys.executable, "-m", "tempera", "sample", SHIPPED_BUNDLE, "--seed-text", "the",
                "--length", "20000", "--rng-seed", "1"]

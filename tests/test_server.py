@@ -165,6 +165,7 @@ def test_every_kind_of_response_carries_the_security_headers(client):
         _assert_security_headers(response.headers, what)
 
 
+@pytest.mark.slow  # live_server trains and exports a model
 def test_the_real_server_refuses_raw_traversal(live_server):
     host, port = live_server.split("//")[1].strip("/").split(":")
     for path in ["/../../../../etc/passwd", "/models/small/../../../../etc/passwd",
