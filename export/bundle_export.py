@@ -15,11 +15,13 @@ import numpy as np
 
 from tempera import __version__
 from tempera.atomic import staged_folder, write_json
-from tempera.bundle import FORMAT_VERSION, load_bundle, read_weights
+from tempera.baselines import corpus_baselines, read_baselines
+from tempera.bundle import DIGESTS_KEY, FORMAT_VERSION, load_bundle, read_weights
 from tempera.errors import TemperaError
 from tempera.generate import MODES
 from tempera.held_out import held_out_loss, held_out_step, held_out_windows, split_held_out
 from tempera.outputs import bundle_folder_problem, check_output_folder
+from tempera.shard_digests import record_shard_digests, shard_digests
 from tempera.training.evaluate import bits
 from tempera.training.model import build_model
 from tempera.training.options import check_config
@@ -70,7 +72,7 @@ def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes
         "epochs": row["epoch"],
         "training_seconds": row["train_seconds"],
         "weights_bytes": weights_bytes,
-        "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "exported": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "tempera_version": __version__,
     }
 
@@ -154,6 +156,10 @@ def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = 
             weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
                                 for f in os.listdir(staging) if f.endswith(".bin"))
             meta = metadata(config, vocab, recipe, row, weights_bytes)
+            quality = read_baselines(config) or corpus_baselines(config, vocab, recipe.maxlen)
+            if quality:  # older runs without them: measured again where the corpus is
+                meta["baselines"] = quality
+            meta[DIGESTS_KEY] = shard_digests(staging)  # ties the weights to this tempera.json
             if quantize:
                 meta["quantization"] = quantize
             write_json(os.path.join(staging, "tempera.json"), meta)
@@ -174,6 +180,7 @@ def quantized_held_out(model, config: dict, vocab: list, staging: str, maxlen: i
     with tempfile.TemporaryDirectory(prefix=".tempera-tmp-") as float32_folder:
         tensorflowjs.converters.save_keras_model(model, float32_folder)
         shutil.copy(os.path.join(staging, "tempera.json"), float32_folder)
+        record_shard_digests(float32_folder)  # its shards are not the quantised bundle's
         losses = measure_held_out(config, vocab, [staging, float32_folder], maxlen)
     if losses is None:
         return {"quantized_loss_note": "the run's corpus was not found unchanged; not measured"}

@@ -9,9 +9,10 @@ import json
 import os
 
 from tempera.atomic import staged_folder, write_json
-from tempera.bundle import load_bundle, read_weights
+from tempera.bundle import DIGESTS_KEY, load_bundle, read_weights
 from tempera.errors import TemperaError
 from tempera.outputs import bundle_folder_problem, check_output_folder
+from tempera.shard_digests import shard_digests
 from tempera.training.model import build_model
 
 from .bundle_export import QUANTIZATIONS, quantized_held_out, self_check
@@ -58,6 +59,7 @@ def quantize_bundle(folder: str, out: str, dtype: str, corpus: str | None = None
             meta["weights_bytes"] = sum(os.path.getsize(os.path.join(staging, f))
                                         for f in os.listdir(staging) if f.endswith(".bin"))
             meta["quantization"] = dtype
+            meta[DIGESTS_KEY] = shard_digests(staging)  # the new shards', not the float32 ones
             write_json(os.path.join(staging, "tempera.json"), meta)
             if corpus is None:
                 held_out["quantized_loss_note"] = "not measured: pass --corpus, the text the model was trained on"

@@ -4,11 +4,11 @@ import mimetypes
 import os
 import time
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
-from tempera.catalog import index_document, is_inside
+from tempera.catalog import index_json, is_inside
 from tempera.compression import GzipCache, accepted_copies, is_usable_copy
 from tempera.isolation import ISOLATION_HEADERS
 
@@ -175,7 +175,7 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
     @app.get("/api/models")
     @app.get("/models/index.json")
     def models():
-        response = jsonify(index_document(app.config["MODELS_DIR"]))
+        response = Response(index_json(app.config["MODELS_DIR"]), mimetype="application/json")
         response.headers["Cache-Control"] = "no-cache"
         return response
 

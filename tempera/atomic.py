@@ -1,10 +1,11 @@
 """Atomic file writes: a reader (or a killed run) sees the old file or the new, never half."""
 
-import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+
+from .finite_json import dumps
 
 # Temporary names carry this prefix, so a leftover from a killed run is recognisably ours and
 # nothing else is ever removed as one.
@@ -37,7 +38,8 @@ def write_text(path: str, text: str) -> None:
 
 
 def write_json(path: str, data) -> None:
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Valid JSON only: a NaN or infinite number is refused, naming the file and its place."""
+    write_text(path, dumps(data, os.path.basename(path), indent=2, ensure_ascii=False) + "\n")
 
 
 @contextmanager

@@ -1,24 +1,33 @@
 """Reading an exported bundle without TensorFlow: model.json, its weight shards, tempera.json.
 
 A bundle is a folder holding the tfjs layers-model (`model.json` + `*.bin` shards) and
-`tempera.json` (vocabulary and training facts). Every way it can be broken, down to a field of
-the wrong type, is reported as a TemperaError that names the file and what is wrong.
+`tempera.json` (vocabulary, training facts, and the SHA-256 of every shard). Every way it can be
+broken, down to a field of the wrong type, a number that is not finite or a shard that is not
+the one exported with it, is reported as a TemperaError that names the file and what is wrong.
 """
 
+import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import TemperaError
+from .finite_json import first_non_finite
 from .lstm import CharLstm, LstmLayer
 from .vocab import Vocabulary
 
 FORMAT_VERSION = 1
 MAX_MAXLEN = 10_000  # window mode re-reads maxlen characters for every character it writes
 MAX_JSON_BYTES = 16 * 2**20  # a model.json or tempera.json; real ones are a few kB
+# tempera.json's map of each weight shard's file name to the SHA-256 of its bytes. Bundles
+# exported before it existed have none and are read unchecked; one that has it must name
+# every shard model.json names, and each shard must match.
+DIGESTS_KEY = "weights_sha256"
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class BundleError(TemperaError):
@@ -58,6 +67,10 @@ def _read_json(path: str) -> dict:
         raise BundleError(f"{name} in {folder} is not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise BundleError(f"{name} in {folder} is not a JSON object")
+    found = first_non_finite(data)
+    if found:
+        raise BundleError(f"{name} in {folder}: {found[0]} is {found[1]}; "
+                          "every number in a bundle must be finite")
     return data
 
 
@@ -89,6 +102,15 @@ def check_meta(meta: dict, folder: str) -> None:
     held_out = meta.get("held_out", {})
     if not isinstance(held_out, dict) or not _is_number(held_out.get("loss_nats_per_char", 0)):
         fail("'held_out' must be an object whose 'loss_nats_per_char' is a number")
+    check_digests(meta.get(DIGESTS_KEY, {}), fail)
+
+
+def check_digests(digests, fail) -> None:
+    if not isinstance(digests, dict) or not all(
+            isinstance(shard, str) and isinstance(digest, str) and HEX_SHA256.fullmatch(digest)
+            for shard, digest in digests.items()):
+        fail(f"'{DIGESTS_KEY}' must map each weight shard's file name to its SHA-256 "
+             "(64 lowercase hex digits)")
 
 
 # ---- model.json: the weights manifest and its shards ------------------------------------------
@@ -139,33 +161,64 @@ def check_quantization(quantization, name: str, fail) -> None:
 
 def dequantized(buffer: bytes, offset: int, count: int, quantization: dict | None) -> np.ndarray:
     """`count` float32 values at `offset`, decoded as TensorFlow.js decodes them: uint8 and
-    uint16 as q * scale + min in float64, then rounded to float32; float16 widened exactly."""
+    uint16 as q * scale + min in float64, then rounded to float32; float16 widened exactly.
+    A scale or min too large for float32 decodes to infinities, which the caller refuses in
+    words, so NumPy's overflow warnings are not printed."""
     if quantization is None:
         return np.frombuffer(buffer, "<f4", count, offset)
     kind = quantization["dtype"]
     if kind == "float16":
         return np.frombuffer(buffer, "<f2", count, offset).astype(np.float32)
     stored = np.frombuffer(buffer, "<u1" if kind == "uint8" else "<u2", count, offset)
-    return (stored.astype(np.float64) * quantization["scale"] + quantization["min"]).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (stored.astype(np.float64) * quantization["scale"] + quantization["min"]).astype(np.float32)
 
 
-def _read_shards(folder: str, paths: list) -> bytes:
-    buffer = bytearray()
+def _read_shards(folder: str, paths: list) -> tuple[bytes, dict]:
+    """The shards' bytes one after another, and the SHA-256 of each, by file name."""
+    buffer, digests = bytearray(), {}
     for shard in paths:
         shard_path = os.path.join(folder, shard)
         if os.path.basename(shard) != shard or not os.path.isfile(shard_path):
             raise BundleError(f"weight shard {shard} is missing from the bundle {folder}")
         with open(shard_path, "rb") as handle:
-            buffer += handle.read()
-    return bytes(buffer)
+            data = handle.read()
+        buffer += data
+        digests[shard] = hashlib.sha256(data).hexdigest()
+    return bytes(buffer), digests
 
 
-def read_weights(folder: str, manifest: list) -> dict:
-    """All weights of a tfjs weights manifest, by name, as float32 arrays (all finite)."""
+def check_digest_names(folder: str, manifest: list, recorded: dict) -> None:
+    """tempera.json's digests must name exactly model.json's shards: other names mean the two
+    files come from different exports."""
+    named = [shard for group in manifest for shard in group["paths"]]
+    unrecorded = [shard for shard in named if shard not in recorded]
+    if unrecorded:
+        raise BundleError(f"tempera.json in {folder} records no SHA-256 for weight shard "
+                          f"{unrecorded[0]}: model.json and tempera.json are not of one export")
+    unnamed = [shard for shard in recorded if shard not in named]
+    if unnamed:
+        raise BundleError(f"tempera.json in {folder} records a SHA-256 for {unnamed[0]}, a shard "
+                          "model.json does not name: model.json and tempera.json are not of one export")
+
+
+def check_shard_digests(folder: str, actual: dict, recorded: dict) -> None:
+    for shard, digest in actual.items():
+        if digest != recorded[shard]:
+            raise BundleError(f"weight shard {shard} in {folder} is not the one this bundle was "
+                              f"exported with: its SHA-256 is {digest[:12]}…, tempera.json records "
+                              f"{recorded[shard][:12]}… (a shard of another export, or a damaged one)")
+
+
+def read_weights(folder: str, manifest: list, digests: dict | None = None) -> dict:
+    """All weights of a tfjs weights manifest, by name, as float32 arrays (all finite); with
+    `digests` (tempera.json's), every shard must be the one the bundle was exported with."""
     check_manifest(manifest, folder)
+    if digests is not None:
+        check_digest_names(folder, manifest, digests)
     weights = {}
     for group in manifest:
-        buffer = _read_shards(folder, group["paths"])
+        buffer, actual = _read_shards(folder, group["paths"])
         offset = 0
         for entry in group["weights"]:
             count = int(np.prod(entry["shape"], dtype=np.int64))
@@ -177,13 +230,18 @@ def read_weights(folder: str, manifest: list) -> dict:
                                   f"the shards hold {len(buffer)}")
             values = dequantized(buffer, offset, count, quantization).reshape(entry["shape"])
             if not np.isfinite(values).all():
+                cause = ("its scale and min decode to numbers beyond float32's range"
+                         if quantization and quantization["dtype"] != "float16"
+                         else "did its training diverge?")
                 raise BundleError(f"weight {entry['name']} in {folder} holds NaN or infinite "
-                                  "values: the model is broken (did its training diverge?)")
+                                  f"values: the model is broken ({cause})")
             weights[entry["name"]] = values
             offset += size
         if offset != len(buffer):
             raise BundleError(f"weight shard {', '.join(group['paths'])} in {folder} is too long: "
                               f"{len(buffer)} bytes, the manifest describes {offset}")
+        if digests is not None:
+            check_shard_digests(folder, actual, digests)
     return weights
 
 
@@ -231,11 +289,11 @@ def char_lstm_from_model_json(model_json: dict, weights: dict) -> CharLstm:
                     _layer_weights(weights, dense, "bias"))
 
 
-def load_model_json(folder: str) -> CharLstm:
+def load_model_json(folder: str, digests: dict | None = None) -> CharLstm:
     model_json = _read_json(os.path.join(folder, "model.json"))
     if model_json.get("format") != "layers-model":
         raise BundleError(f"model.json in {folder} is not a tfjs layers-model")
-    weights = read_weights(folder, model_json.get("weightsManifest"))
+    weights = read_weights(folder, model_json.get("weightsManifest"), digests)
     try:
         return char_lstm_from_model_json(model_json, weights)
     except BundleError:
@@ -253,7 +311,7 @@ def load_bundle(folder: str) -> Bundle:
         raise BundleError(f"bundle folder not found: {folder}")
     meta = _read_json(os.path.join(folder, "tempera.json"))
     check_meta(meta, folder)
-    model = load_model_json(folder)
+    model = load_model_json(folder, meta.get(DIGESTS_KEY))
     vocab = Vocabulary(meta["vocabulary"], meta["lowercase"])
     if len(vocab) != model.vocab_size:
         raise BundleError(f"tempera.json in {folder} lists {len(vocab)} characters, "

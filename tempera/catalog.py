@@ -6,6 +6,7 @@ import os
 
 from .bundle import load_bundle
 from .errors import TemperaError
+from .finite_json import dumps, first_non_finite
 from .paths import SHIPPED_MODELS
 
 DEFAULT_MODELS_DIR = SHIPPED_MODELS
@@ -51,8 +52,13 @@ def bundle_entry(model_id: str, folder: str) -> dict:
     problem = bundle_problem(folder)
     meta = {}
     if problem is None:
-        with open(os.path.join(folder, "tempera.json"), encoding="utf-8") as handle:
-            meta = json.load(handle)
+        try:
+            with open(os.path.join(folder, "tempera.json"), encoding="utf-8") as handle:
+                meta = json.load(handle)
+        except (OSError, ValueError):
+            meta = None
+        if not isinstance(meta, dict) or first_non_finite(meta):  # written over since it was checked
+            problem, meta = f"tempera.json in {folder} changed while it was read: reload", {}
     summary = {k: meta[k] for k in SUMMARY_KEYS if k in meta}
     entry = {"id": model_id, "name": summary.get("name", model_id), "path": f"models/{model_id}/",
              "meta": summary}
@@ -79,3 +85,9 @@ def list_bundles(models_dir: str) -> list:
 
 def index_document(models_dir: str) -> dict:
     return {"models": list_bundles(models_dir)}
+
+
+def index_json(models_dir: str) -> str:
+    """models/index.json as served: valid JSON (a bundle with a non-finite number is listed
+    unavailable, without its metadata, so there is none to write)."""
+    return dumps(index_document(models_dir), "models/index.json", ensure_ascii=False)

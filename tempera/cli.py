@@ -1,13 +1,12 @@
 """The `tempera` command: train, export, sample, serve, build-site."""
 
 import argparse
-import json
 import math
 import os
 import secrets
 import sys
 
-from . import __version__
+from . import __version__, finite_json
 from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
 from .generate import MODES
@@ -98,8 +97,8 @@ def cmd_sample(args) -> int:
     lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode,
                                records=args.json, filters=filters)
     if args.json:
-        print(json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
-                          "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))
+        print(finite_json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
+                                 "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))
         return 0
     if args.rng_seed is None:
         print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
@@ -151,8 +150,8 @@ def cmd_score(args) -> int:
         score = Generator(bundle.model, bundle.vocab, bundle.maxlen).score(
             encoding.ids, args.mode, progress=progress.update)
     if args.json:
-        print(json.dumps({"mode": args.mode, **score.as_json(encoding.dropped, encoding.dropped_count)},
-                         ensure_ascii=False))
+        print(finite_json.dumps({"mode": args.mode, **score.as_json(encoding.dropped, encoding.dropped_count)},
+                                ensure_ascii=False))
         return 0
     bits = score.nats_per_char / math.log(2)
     print(f"{bits:.4f} bits/char ({score.nats_per_char:.4f} nats/char) over "

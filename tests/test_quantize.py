@@ -26,6 +26,7 @@ from harness import serving, serving_static
 from tempera.bundle import QUANTIZED_SIZES, dequantized, load_bundle, read_weights
 from tempera.generate import Generator
 from tempera.quiet import import_quietly
+from tempera.shard_digests import record_shard_digests
 from test_browser import boundary_distance
 
 pytestmark = [pytest.mark.slow]
@@ -124,6 +125,7 @@ def _mixed_bundle(float32_folder, out):
         json.dump(model_json, handle)
     with open(os.path.join(out, SHARD), "wb") as handle:
         handle.write(data)
+    record_shard_digests(out)  # the float32 bundle's digests are not this shard's
     return out
 
 

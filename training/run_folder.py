@@ -28,6 +28,17 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _loss_as_json(row: dict) -> dict:
+    """JSON has no NaN: a diverged epoch's loss is written as null, and read back as NaN."""
+    return {k: None if k.endswith("_loss") and _is_number(v) and not math.isfinite(v) else v
+            for k, v in row.items()}
+
+
+def _loss_from_json(row):
+    return {k: math.nan if k.endswith("_loss") and v is None else v
+            for k, v in row.items()} if isinstance(row, dict) else row
+
+
 def _is_epoch_row(row) -> bool:
     return (isinstance(row, dict) and _is_whole(row.get("epoch")) and row["epoch"] >= 1
             and all(_is_number(row.get(k)) for k in ("train_loss", "val_loss", "train_seconds"))
@@ -206,6 +217,7 @@ class RunFolder:
         if not os.path.isfile(self.file("history.json")):
             return []
         history = self.read_json("history.json")
+        history = [_loss_from_json(row) for row in history] if isinstance(history, list) else history
         if not isinstance(history, list) or not all(_is_epoch_row(row) for row in history):
             raise TemperaError(f"history.json in run folder {self.path} is not a list of epoch "
                                "records (epoch, train_loss, val_loss, train_seconds, checkpoint)")
@@ -213,7 +225,7 @@ class RunFolder:
 
     def append_history(self, row: dict) -> list:
         history = [r for r in self.history() if r["epoch"] < row["epoch"]] + [row]
-        write_json(self.file("history.json"), history)
+        write_json(self.file("history.json"), [_loss_as_json(r) for r in history])
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(row))
         writer.writeheader()

@@ -8,6 +8,12 @@ export const MAX_MAXLEN = 10000;
 
 export class BundleError extends Error {}
 
+// tempera.json's map of each weight shard's file name to the SHA-256 of its bytes (as
+// tempera/bundle.py's DIGESTS_KEY). A bundle exported before digests existed has none and is
+// loaded unchecked; one that has it must name every shard, and every shard must match.
+export const DIGESTS_KEY = 'weights_sha256';
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
 function isObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -17,6 +23,28 @@ function shown(value) {
   if (value === undefined) return 'nothing';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+// [where, value] of the first number in a parsed JSON document that is not finite, else null.
+// JSON.parse refuses NaN but reads 1e999 as Infinity; no such number may reach a model.
+export function firstNonFinite(document) {
+  const pending = [['', document]];
+  while (pending.length > 0) {
+    const [where, value] = pending.pop();
+    if (typeof value === 'number' && !Number.isFinite(value)) return [where || 'the document', value];
+    let items = [];
+    if (Array.isArray(value)) items = value.map((item, i) => [`${where}[${i}]`, item]);
+    else if (isObject(value)) items = Object.entries(value).map(([key, item]) => [where ? `${where}.${key}` : key, item]);
+    pending.push(...items.reverse());
+  }
+  return null;
+}
+
+function checkNumbersFinite(document, file) {
+  const found = firstNonFinite(document);
+  if (found) {
+    throw new BundleError(`${file}: ${found[0]} is ${found[1]}; every number in a bundle must be finite`);
+  }
 }
 
 function checkVocabulary(vocab) {
@@ -39,6 +67,7 @@ function checkVocabulary(vocab) {
 
 export function checkMeta(meta) {
   if (!isObject(meta)) throw new BundleError(`tempera.json is not a JSON object (it holds ${shown(meta)})`);
+  checkNumbersFinite(meta, 'tempera.json');
   if (meta.format_version !== FORMAT_VERSION) {
     throw new BundleError(
       `tempera.json has format_version ${JSON.stringify(meta.format_version)}; ` +
@@ -65,6 +94,43 @@ export function checkMeta(meta) {
       throw new BundleError(`tempera.json: "held_out" must be an object whose "loss_nats_per_char" is a number, ` +
         `got ${shown(heldOut)}`);
     }
+  }
+  if (DIGESTS_KEY in meta) checkDigests(meta[DIGESTS_KEY]);
+}
+
+function checkDigests(digests) {
+  const valid = isObject(digests) &&
+    Object.values(digests).every((digest) => typeof digest === 'string' && HEX_SHA256.test(digest));
+  if (!valid) {
+    throw new BundleError(`tempera.json: "${DIGESTS_KEY}" must map each weight shard's file name to its SHA-256 ` +
+      `(64 lowercase hex digits), got ${shown(digests)}`);
+  }
+}
+
+// tempera.json's digests must name exactly model.json's shards: other names mean the two files
+// come from different exports. `digests` undefined: a bundle from before digests, unchecked.
+export function checkDigestNames(digests, manifest) {
+  if (digests === undefined) return;
+  const named = manifest.flatMap((group) => group.paths);
+  const own = (shard) => Object.prototype.hasOwnProperty.call(digests, shard);
+  const unrecorded = named.find((shard) => !own(shard));
+  if (unrecorded !== undefined) {
+    throw new BundleError(`tempera.json records no SHA-256 for weight shard ${unrecorded}: ` +
+      'model.json and tempera.json are not of one export');
+  }
+  const unnamed = Object.keys(digests).find((shard) => !named.includes(shard));
+  if (unnamed !== undefined) {
+    throw new BundleError(`tempera.json records a SHA-256 for ${shown(unnamed)}, a shard model.json does not name: ` +
+      'model.json and tempera.json are not of one export');
+  }
+}
+
+// A shard whose bytes are not the ones exported with the bundle: another export's (same size,
+// and the text would be fluent nonsense) or damaged ones.
+export function checkShardDigest(shard, actual, recorded) {
+  if (actual !== recorded) {
+    throw new BundleError(`weight shard ${shard} is not the one this bundle was exported with: its SHA-256 is ` +
+      `${actual.slice(0, 12)}…, tempera.json records ${recorded.slice(0, 12)}… (a shard of another export, or a damaged one)`);
   }
 }
 
@@ -117,6 +183,7 @@ export function storedBytes({ shape, quantization }) {
 
 export function checkModelJson(modelJson) {
   if (!isObject(modelJson)) throw new BundleError(`model.json is not a JSON object (it holds ${shown(modelJson)})`);
+  checkNumbersFinite(modelJson, 'model.json');
   if (modelJson.format !== 'layers-model' || !isObject(modelJson.modelTopology) || !('weightsManifest' in modelJson)) {
     throw new BundleError('model.json is not a TensorFlow.js layers-model');
   }
@@ -148,9 +215,10 @@ export function elementCount(shape) {
 
 // NaN or ±Infinity in a weight makes every probability NaN, and the draw then writes the last
 // character of the vocabulary forever ("\n\n\n…"): name the weight instead. `bytes` holds the
-// group's weights one after another, as stored. A uint8 or uint16 weight is finite when its
-// min and scale are (checked with the manifest); a float16 one is not when its exponent bits
-// are all ones.
+// group's weights one after another, as stored. A uint8 or uint16 weight decodes as
+// q * scale + min rounded to float32 (as TensorFlow.js decodes it), which overflows to
+// ±Infinity when scale or min is beyond float32's range, finite as both are; a float16 one is
+// not finite when its exponent bits are all ones.
 // `count` values of a typed array at `offset` in `bytes`; copied where the offset is not a
 // multiple of their size (a typed array cannot start there): after a uint8 weight of an odd
 // length, as a converter's mixed quantisation stores it, the next one can start anywhere.
@@ -176,6 +244,11 @@ export function checkFinite(weights, bytes, shards) {
       bad = halves.findIndex((half) => (half & 0x7c00) === 0x7c00);
       const half = halves[bad];
       value = half & 0x3ff ? NaN : (half & 0x8000 ? -Infinity : Infinity);
+    } else {
+      const { scale, min } = entry.quantization;
+      const codes = valuesAt(kind === 'uint8' ? Uint8Array : Uint16Array, bytes, offset, count);
+      bad = codes.findIndex((q) => !Number.isFinite(Math.fround(q * scale + min)));
+      value = Math.fround(codes[bad] * scale + min);
     }
     if (bad >= 0) {
       throw new BundleError(`weight ${shown(entry.name)} in ${shards.join(', ')} holds ${value} ` +

@@ -1,7 +1,11 @@
 // Loading a bundle (tempera.json + the tfjs layers-model) with errors that name the file.
 import * as tf from '@tensorflow/tfjs';
 
-import { BundleError, checkFinite, checkLayers, checkMeta, checkModelJson, storedBytes } from './bundle-checks.js';
+import {
+  BundleError, DIGESTS_KEY, checkDigestNames, checkFinite, checkLayers, checkMeta, checkModelJson, checkShardDigest,
+  storedBytes,
+} from './bundle-checks.js';
+import { sha256Hex } from './sha256.js';
 import { Vocabulary } from './vocab.js';
 
 export { BundleError, FORMAT_VERSION } from './bundle-checks.js';
@@ -18,6 +22,9 @@ async function fetchJson(fetchFile, url, name) {
   try {
     return JSON.parse(text);
   } catch (error) {
+    // Python's json writes NaN and Infinity, which JSON has not: say so rather than "Unexpected token".
+    const number = /(?:^|[\s:,[])(-?Infinity|NaN)(?=[\s,\]}]|$)/.exec(text);
+    if (number) throw new BundleError(`${name} holds ${number[1]}, which is not JSON: every number in a bundle must be finite`);
     throw new BundleError(`${name} is not valid JSON (${error.message})`);
   }
 }
@@ -43,9 +50,11 @@ function concatenate(parts) {
   return joined;
 }
 
-// Every shard must be exactly as long as the manifest says, and every weight finite; tfjs
-// alone would read garbage. The manifest's types are checked (checkModelJson) before this.
-async function checkedWeights(fetchFile, baseUrl, manifest) {
+// Every shard must be exactly as long as the manifest says, every weight finite, and every
+// shard the one tempera.json's digests name (where it has them); tfjs alone would read
+// garbage. The manifest's types are checked (checkModelJson) before this.
+async function checkedWeights(fetchFile, baseUrl, manifest, digests) {
+  checkDigestNames(digests, manifest);
   const specs = [];
   const buffers = [];
   for (const group of manifest) {
@@ -60,6 +69,9 @@ async function checkedWeights(fetchFile, baseUrl, manifest) {
       );
     }
     checkFinite(group.weights, joined, group.paths);
+    if (digests !== undefined) {
+      for (const [i, path] of group.paths.entries()) checkShardDigest(path, await sha256Hex(parts[i]), digests[path]);
+    }
     specs.push(...group.weights);
     buffers.push(joined);
   }
@@ -73,7 +85,7 @@ export async function loadBundle(baseUrl, fetchFile = (url) => fetch(url)) {
   checkMeta(meta);
   const modelJson = await fetchJson(fetchFile, baseUrl + 'model.json', 'model.json');
   checkModelJson(modelJson);
-  const { specs, data } = await checkedWeights(fetchFile, baseUrl, modelJson.weightsManifest);
+  const { specs, data } = await checkedWeights(fetchFile, baseUrl, modelJson.weightsManifest, meta[DIGESTS_KEY]);
   let model;
   try {
     model = await tf.loadLayersModel(

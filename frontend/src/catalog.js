@@ -1,11 +1,23 @@
-// The list of model bundles, from models/index.json: [{id, name, unavailable}], in its order.
-// `unavailable` is null for a bundle the page may load, else the reason it cannot: the server
-// marks bundles whose problems it finds without loading weights, and the page marks the ones
-// that fail to load. A bundle marked unavailable is listed, never fetched.
+// The list of model bundles, from models/index.json: [{id, name, label, unavailable}], in its
+// order. `unavailable` is null for a bundle the page may load, else the reason it cannot: the
+// server marks bundles whose problems it finds without loading weights, and the page marks the
+// ones that fail to load. A bundle marked unavailable is listed, never fetched. `name` is shown
+// in messages, `label` in the model menu: the name, with the folder where two names are alike.
+
+// Characters that reorder the text around them (bidirectional embeddings, overrides, isolates
+// and marks): a name holding U+202E would show its own words, and those after it, backwards.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+// Text from a bundle (a name, a folder, a reason quoting its files) as it may be shown: each
+// bidirectional control written out as its code point, so it is seen and has no effect.
+export function displayText(text) {
+  return String(text).replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
+}
 
 function entryFrom(raw, index, seen) {
   const id = typeof raw?.id === 'string' && raw.id !== '' ? raw.id : null;
-  const name = typeof raw?.name === 'string' && raw.name !== '' ? raw.name : id ?? `entry ${index + 1}`;
+  const given = typeof raw?.name === 'string' && raw.name.trim() !== '' ? raw.name : id ?? `entry ${index + 1}`;
+  const name = displayText(given);
   let unavailable = null;
   if (id === null) unavailable = `models/index.json gives entry ${index + 1} no "id"`;
   else if (seen.has(id)) unavailable = `models/index.json lists "${id}" twice`;
@@ -14,7 +26,32 @@ function entryFrom(raw, index, seen) {
     unavailable = 'the server marks it unavailable';
   }
   seen.add(id);
-  return { id, name, unavailable };
+  return { id, name, label: name, unavailable };
+}
+
+// How a name looks in a menu: spaces collapsed, composed characters as one.
+function looks(name) {
+  return name.trim().replace(/\s+/g, ' ').normalize('NFC');
+}
+
+// Entries whose names look alike (the same corpus exported twice) get their folder in the label.
+export function labelEntries(entries) {
+  const counts = new Map();
+  for (const entry of entries) counts.set(looks(entry.name), (counts.get(looks(entry.name)) ?? 0) + 1);
+  for (const entry of entries) {
+    const alike = counts.get(looks(entry.name)) > 1;
+    entry.label = alike && entry.id !== null ? `${entry.name} (${displayText(entry.id)})` : entry.name;
+  }
+  return entries;
+}
+
+// The entries of a parsed models/index.json.
+export function catalogEntries(index) {
+  const models = index?.models;
+  if (!Array.isArray(models)) throw new Error('the model list models/index.json has no "models" list');
+  if (models.length === 0) throw new Error('no model bundle is available');
+  const seen = new Set();
+  return labelEntries(models.map((raw, i) => entryFrom(raw, i, seen)));
 }
 
 export async function fetchCatalog() {
@@ -31,15 +68,16 @@ export async function fetchCatalog() {
   } catch (error) {
     throw new Error(`the model list models/index.json is not valid JSON (${error.message})`);
   }
-  const models = index?.models;
-  if (!Array.isArray(models)) throw new Error('the model list models/index.json has no "models" list');
-  if (models.length === 0) throw new Error('no model bundle is available');
-  const seen = new Set();
-  return models.map((raw, i) => entryFrom(raw, i, seen));
+  return catalogEntries(index);
 }
 
 // A line naming the bundle and why it cannot be used.
 export function unavailableLine(entry) {
-  const folder = entry.id === null ? '' : ` (models/${entry.id}/)`;
-  return `model "${entry.name}"${folder} is unavailable: ${entry.unavailable}`;
+  const folder = entry.id === null ? '' : ` (models/${displayText(entry.id)}/)`;
+  return `model "${entry.name}"${folder} is unavailable: ${displayText(entry.unavailable)}`;
+}
+
+// The model menu's text for an entry: its label, and why it is unavailable if it is.
+export function menuText(entry) {
+  return entry.unavailable ? `${entry.label} (unavailable: ${displayText(entry.unavailable)})` : entry.label;
 }

@@ -1,4 +1,6 @@
 // The model menu: every bundle of the catalog, an unavailable one listed, disabled, with its reason.
+import { menuText } from '../catalog.js';
+
 export class ModelPicker {
   constructor(doc = document) {
     this.select = doc.getElementById('model');
@@ -7,8 +9,7 @@ export class ModelPicker {
 
   show(entries, currentId) {
     this.select.replaceChildren(...entries.map((entry) => {
-      const label = entry.unavailable ? `${entry.name} (unavailable: ${entry.unavailable})` : entry.name;
-      const option = new Option(label, entry.id ?? '');
+      const option = new Option(menuText(entry), entry.id ?? '');
       option.disabled = Boolean(entry.unavailable);
       return option;
     }));
