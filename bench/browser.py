@@ -10,9 +10,11 @@ speed and memory tables without likelihood records, to measure the generator alo
 page's own Generate button, and prints a table per measure. Every ratio is measured within
 one run, same machine, same backend. The likelihood measures (what the colours, inspector
 records and live statistics cost) and the filters' cost (top-k, top-p and min-p on in every
-lane against temperature alone) run on wasm. --threads-only also times the WASM step's matMuls
-against the whole step in a page of its own (bench/wasm_step_parts.js), to show how much of the
-4-lane / 1-lane ratio is arithmetic.
+lane against temperature alone) run on wasm. --threads-only measures WASM threads as the page
+runs them when asked (`tempera serve`, `?threads=2`) against one thread (the same site without
+the isolation headers), and also times the WASM step's matMuls against the whole step in a page
+of its own (bench/wasm_step_parts.js), to show how much of the 4-lane / 1-lane ratio is
+arithmetic. bench/busy_machine.py compares the page's default with one thread on a busy machine.
 """
 
 import argparse
@@ -156,13 +158,17 @@ LANES_RUN = """async ([lanes, length]) => {
 }"""
 
 
+THREADS = 2  # what --threads-only asks for on the isolated page (?threads=)
+
+
 def measure_threads(browser, isolated_url, plain_url, repeats):
-    """WASM steps/s for 1 and 4 lanes, cross-origin isolated (tempera serve: threads) against
-    the same site without the headers (one thread), interleaved."""
+    """WASM steps/s for 1 and 4 lanes, cross-origin isolated with threads asked for (tempera
+    serve, ?threads=THREADS) against the same site without the headers (one thread), interleaved."""
     pages = {}
-    for name, url in (("isolated", isolated_url), ("plain", plain_url)):
+    for name, url in (("isolated", f"{isolated_url}?backend=wasm&threads={THREADS}"),
+                      ("plain", f"{plain_url}?backend=wasm")):
         page = browser.new_page()
-        page.goto(f"{url}?backend=wasm")
+        page.goto(url)
         page.evaluate("window.tempera.ready")
         page.evaluate(LANES_RUN, [4, 200])  # warm-up
         pages[name] = (page, page.evaluate("window.tempera.backendChoice"))
@@ -191,13 +197,13 @@ def add_step_parts_page(site):
 
 def measure_step_parts(browser, site, repeats):
     """The WASM step's matMuls alone and the whole step (no generator loop), 1 and 4 lanes,
-    microseconds: the built site with its _headers honoured (isolated) and without."""
+    microseconds: the built site with its _headers honoured (isolated, ?threads=THREADS) and without."""
     add_step_parts_page(site)
     parts = {}
     for name, serve in (("plain", serving_static), ("isolated", serving_static_with_headers)):
         with serve(site) as url:
             page = browser.new_page()
-            page.goto(f"{url}step-parts.html")
+            page.goto(f"{url}step-parts.html" + (f"?threads={THREADS}" if name == "isolated" else ""))
             page.wait_for_function("() => typeof window.stepParts === 'function'")
             parts[name] = page.evaluate("(options) => window.stepParts(options)",
                                         {"model": "nietzsche", "calls": 1000, "repeats": repeats})
@@ -227,8 +233,8 @@ def measure_choice(browser, url, repeats):
 
 
 def print_threads(rates, choices):
-    print("WASM threads (cross-origin isolated by tempera serve) against one thread (the same site "
-          "from a server without the headers), stateful, 2,000 characters, medians:\n")
+    print(f"WASM threads (cross-origin isolated by tempera serve, ?threads={THREADS}) against one thread "
+          "(the same site from a server without the headers), stateful, 2,000 characters, medians:\n")
     print("| page | threads | 1 lane (steps/s) | 4 lanes (steps/s) | 4-lane time / 1-lane time |")
     print("|---|---|---|---|---|")
     for name in ("plain", "isolated"):

@@ -4,7 +4,9 @@ A page is `crossOriginIsolated` (and may share memory between threads, which Ten
 threaded WASM build needs) only when its document is served with COOP `same-origin` and COEP
 `require-corp`, and everything it loads may be embedded. The page loads only its own files;
 CORP `same-origin` says so of each. `tempera serve` sends these on every response;
-`tempera build-site` writes them in the forms static hosts read.
+`tempera build-site` writes them in the forms static hosts read. The page still computes on one
+WASM thread unless its address asks for more (`?threads=N`): the threaded build's workers wait
+by spinning, and collapse as soon as another process keeps a core busy.
 """
 
 import json
