@@ -198,3 +198,31 @@ def corpus_baselines(config: dict, vocab: list, maxlen: int) -> dict | None:
     if config.get("corpus_sha256") not in (None, corpus.sha256) or set(corpus.chars) - set(vocab):
         return None
     return measure_baselines(corpus.reindexed(vocab).ids, len(vocab), config["val_fraction"], maxlen)
+
+
+def bundle_loss(meta: dict) -> float | None:
+    """A bundle's held-out loss as it ships: its quantised weights' where measured."""
+    held_out = meta.get("held_out") if isinstance(meta, dict) else None
+    if not isinstance(held_out, dict):
+        return None
+    for key in ("quantized_loss_nats_per_char", "loss_nats_per_char"):
+        value = held_out.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    return None
+
+
+def bundle_quality(meta: dict) -> str | None:
+    """The verdict on a bundle or run, or None when it records no baselines (older ones)."""
+    recorded, loss = read_baselines(meta), bundle_loss(meta)
+    return verdict(loss, recorded) if recorded and loss is not None else None
+
+
+def ngram_warning(meta: dict) -> str | None:
+    """A warning when the model predicts its held-out text no better than the n-gram does."""
+    recorded, loss = read_baselines(meta), bundle_loss(meta)
+    if not recorded or loss is None or beats_ngram(loss, recorded):
+        return None
+    n = recorded["ngram_order"]
+    return (f"this model is no better than a {n}-gram model on its held-out text ({loss:.4f} "
+            f"nats/char against {recorded['ngram_nats_per_char']:.4f}): {ADVICE}")

@@ -149,3 +149,37 @@ def test_missing_or_broken_baselines_are_read_as_none(meta):
 
 def test_recorded_baselines_are_read():
     assert read_baselines({"baselines": FIGURES}) == FIGURES
+
+
+def test_the_shipped_bundle_records_its_baselines_and_is_better_than_the_ngram():
+    from conftest import SHIPPED_BUNDLE
+    from tempera.bundle import load_bundle
+
+    meta = load_bundle(SHIPPED_BUNDLE).meta
+    assert read_baselines(meta)["ngram_order"] == 5
+    assert baselines.bundle_quality(meta).startswith("better than a 5-gram model")
+    assert baselines.ngram_warning(meta) is None
+
+
+def test_the_shipped_baselines_are_those_of_its_corpus_and_split():
+    """Measured again from a copy of the corpus, where one is found."""
+    from conftest import SHIPPED_BUNDLE, nietzsche_copy
+    from tempera.bundle import load_bundle
+    from tempera.training.corpus import load_corpus
+
+    path = nietzsche_copy()
+    if path is None:
+        pytest.skip("no copy of the Nietzsche corpus here (set TEMPERA_NIETZSCHE=PATH)")
+    meta = load_bundle(SHIPPED_BUNDLE).meta
+    corpus = load_corpus(path, True, 0)
+    again = measure_baselines(corpus.ids, len(corpus.chars), meta["held_out"]["fraction"], meta["maxlen"])
+    assert again == meta["baselines"]
+
+
+def test_a_model_no_better_than_the_ngram_is_warned_about():
+    meta = {"held_out": {"loss_nats_per_char": 2.1}, "baselines": FIGURES}
+    assert "no better than a 5-gram model" in baselines.ngram_warning(meta)
+    assert baselines.ngram_warning({**meta, "held_out": {"loss_nats_per_char": 1.9}}) is None
+    quantized = {"loss_nats_per_char": 1.99, "quantized_loss_nats_per_char": 2.01}
+    assert baselines.ngram_warning({**meta, "held_out": quantized})  # as it ships: quantised
+    assert baselines.bundle_quality({"held_out": {"loss_nats_per_char": 1.0}}) is None
