@@ -55,6 +55,22 @@ def cmd_export(args) -> int:
               f"nats/char by the NumPy reference, float32 {held_out['float32_loss_nats_per_char_reference']:.4f}")
     elif "quantized_loss_note" in held_out:
         print_notes(f"held-out loss of the {args.quantize} weights: {held_out['quantized_loss_note']}")
+    print_quality(meta)
+    return 0
+
+
+def cmd_import(args) -> int:
+    try:
+        importer = import_quietly("tempera.export.notebook_import")
+        import_quietly("tensorflowjs")
+        import_quietly("keras")
+    except ImportError as error:
+        _needs_training_extra(error)
+    meta = importer.import_notebook_model(args.model, args.corpus, args.out, force=args.force)
+    layers = meta["layers"]
+    print(f"imported {args.model} (LSTM({layers['lstm_units'][0]}), {layers['vocab_size']} "
+          f"characters, {meta['maxlen']}-character window) to {args.out}; NumPy reader agrees "
+          f"with the notebook's Keras model to {meta['self_check_max_dp']:.1e}")
     return 0
 
 
@@ -76,12 +92,23 @@ def cmd_quantize(args) -> int:
     return 0
 
 
+def print_quality(meta: dict) -> None:
+    """Where the exported model stands against its baselines, and a warning below the n-gram."""
+    from .baselines import bundle_quality, ngram_warning
+
+    if bundle_quality(meta):
+        print(f"the model is {bundle_quality(meta)}")
+    if ngram_warning(meta):
+        print(f"warning: {ngram_warning(meta)}", file=sys.stderr)
+
+
 def print_notes(*notes) -> None:
     for note in filter(None, notes):
         print(f"note: {note}", file=sys.stderr)
 
 
 def cmd_sample(args) -> int:
+    from .baselines import bundle_quality
     from .bundle import load_bundle
     from .generate import Generator, check_length, length_note, prime_note
     from .sampling import lane_filters
@@ -102,6 +129,8 @@ def cmd_sample(args) -> int:
         return 0
     if args.rng_seed is None:
         print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
+    if bundle_quality(bundle.meta):
+        print(f"model {bundle.meta.get('name', args.bundle)}: {bundle_quality(bundle.meta)}")
     for lane in lanes:
         label = "greedy" if lane.temperature == 0 else lane.temperature
         active = lane.filters.label() if lane.temperature != 0 else ""
@@ -234,6 +263,22 @@ def parser() -> argparse.ArgumentParser:
                         help="store the weights as float16 (half the size) or uint8 (a quarter), "
                              "with the converter's own quantisation")
     export.set_defaults(handler=cmd_export)
+
+    imported = commands.add_parser(
+        "import", help="turn a model trained by the course notebook into a bundle",
+        description="Turn a model the course notebook trained and saved with model.save() (Keras 3, "
+                    "a .keras or .h5 file: LSTM(units) and a softmax Dense over one-hot windows of "
+                    "60 characters) into a bundle that the page and `tempera sample` use. The "
+                    "notebook's vocabulary is the sorted distinct characters of its lowercased "
+                    "text, so --corpus must be that text. The bundle is read back by the NumPy "
+                    "sampler and must predict what the Keras model predicts. A model of another "
+                    "shape, or a text with another number of characters, is refused.")
+    imported.add_argument("model", help="the notebook's saved model (.keras or .h5)")
+    imported.add_argument("--corpus", required=True,
+                          help="the text the notebook trained on: its characters are the vocabulary")
+    imported.add_argument("--out", required=True, help="bundle folder to write")
+    imported.add_argument("--force", action="store_true", help="replace --out if it exists")
+    imported.set_defaults(handler=cmd_import)
 
     quantize = commands.add_parser("quantize", help="a float32 bundle with its weights quantised")
     quantize.add_argument("bundle", help="bundle folder, or the name of a shipped model: nietzsche")
