@@ -13,7 +13,7 @@ export default [
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
-      ecmaVersion: 2022,
+      ecmaVersion: 2025, // import attributes: the page imports tempera.schema.json
       sourceType: 'module',
       globals: { ...globals.browser },
     },

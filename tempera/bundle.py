@@ -10,24 +10,28 @@ import hashlib
 import json
 import math
 import os
-import re
 from dataclasses import dataclass
 
 import numpy as np
+from jsonschema import Draft202012Validator
 
 from .errors import TemperaError
 from .finite_json import first_non_finite
 from .lstm import CharLstm, LstmLayer
 from .vocab import Vocabulary
 
-FORMAT_VERSION = 1
-MAX_MAXLEN = 10_000  # window mode re-reads maxlen characters for every character it writes
+# What tempera.json may hold, as one JSON Schema the page validates against too.
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tempera.schema.json")
+with open(SCHEMA_PATH, encoding="utf-8") as _schema_file:
+    META_SCHEMA = json.load(_schema_file)
+META_VALIDATOR = Draft202012Validator(META_SCHEMA)
+FORMAT_VERSION = META_SCHEMA["properties"]["format_version"]["const"]
+MAX_MAXLEN = META_SCHEMA["properties"]["maxlen"]["maximum"]  # window mode re-reads maxlen chars a step
 MAX_JSON_BYTES = 16 * 2**20  # a model.json or tempera.json; real ones are a few kB
 # tempera.json's map of each weight shard's file name to the SHA-256 of its bytes. Bundles
 # exported before it existed have none and are read unchecked; one that has it must name
 # every shard model.json names, and each shard must match.
 DIGESTS_KEY = "weights_sha256"
-HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class BundleError(TemperaError):
@@ -75,7 +79,25 @@ def _read_json(path: str) -> dict:
 
 
 # ---- tempera.json ---------------------------------------------------------------------------
+def _field_problem(field: str, value, keywords: set) -> str:
+    """What is wrong with a field the schema refuses, in words; `keywords` are the schema
+    keywords it fails."""
+    if field == "vocabulary":
+        return ("'vocabulary' lists a character twice" if keywords == {"uniqueItems"}
+                else "'vocabulary' must be a non-empty list of single characters")
+    if field == "held_out":
+        return "'held_out' must be an object whose 'loss_nats_per_char' is a number"
+    if field == DIGESTS_KEY:
+        return (f"'{DIGESTS_KEY}' must map each weight shard's file name to its SHA-256 "
+                "(64 lowercase hex digits)")
+    expected = {"lowercase": "true or false", "maxlen": f"a whole number from 1 to {MAX_MAXLEN:,}",
+                "name": "a string"}
+    return f"{field!r} must be {expected.get(field, 'as tempera.schema.json describes')}, got {value!r}"
+
+
 def check_meta(meta: dict, folder: str) -> None:
+    """tempera.json against tempera.schema.json; the first field it fails, in the schema's
+    order, is named."""
     def fail(problem):
         raise BundleError(f"tempera.json in {folder}: {problem}")
 
@@ -83,34 +105,18 @@ def check_meta(meta: dict, folder: str) -> None:
     if not _is_whole(version) or version != FORMAT_VERSION:
         raise BundleError(f"tempera.json in {folder} has format_version {version!r}; "
                           f"this tempera reads version {FORMAT_VERSION}")
-    for key in ("vocabulary", "lowercase", "maxlen"):
-        if key not in meta:
-            fail(f"has no {key!r}")
-    vocab = meta["vocabulary"]
-    if (not isinstance(vocab, list) or not vocab
-            or not all(isinstance(c, str) and len(c) == 1 for c in vocab)):
-        fail("'vocabulary' must be a non-empty list of single characters")
-    if len(set(vocab)) != len(vocab):
-        fail("'vocabulary' lists a character twice")
-    if not isinstance(meta["lowercase"], bool):
-        fail(f"'lowercase' must be true or false, got {meta['lowercase']!r}")
-    maxlen = meta["maxlen"]
-    if not _is_whole(maxlen) or not 1 <= maxlen <= MAX_MAXLEN:
-        fail(f"'maxlen' must be a whole number from 1 to {MAX_MAXLEN:,}, got {maxlen!r}")
-    if "name" in meta and not isinstance(meta["name"], str):
-        fail(f"'name' must be a string, got {meta['name']!r}")
-    held_out = meta.get("held_out", {})
-    if not isinstance(held_out, dict) or not _is_number(held_out.get("loss_nats_per_char", 0)):
-        fail("'held_out' must be an object whose 'loss_nats_per_char' is a number")
-    check_digests(meta.get(DIGESTS_KEY, {}), fail)
-
-
-def check_digests(digests, fail) -> None:
-    if not isinstance(digests, dict) or not all(
-            isinstance(shard, str) and isinstance(digest, str) and HEX_SHA256.fullmatch(digest)
-            for shard, digest in digests.items()):
-        fail(f"'{DIGESTS_KEY}' must map each weight shard's file name to its SHA-256 "
-             "(64 lowercase hex digits)")
+    errors = list(META_VALIDATOR.iter_errors(meta))
+    if not errors:
+        return
+    missing = [key for key in META_SCHEMA["required"] if key not in meta]
+    if missing:
+        fail(f"has no {missing[0]!r}")
+    failing = {error.absolute_path[0] for error in errors if error.absolute_path}
+    field = next((f for f in META_SCHEMA["properties"] if f in failing), None)
+    if field is None:
+        fail(errors[0].message)
+    keywords = {error.validator for error in errors if list(error.absolute_path)[:1] == [field]}
+    fail(_field_problem(field, meta[field], keywords))
 
 
 # ---- model.json: the weights manifest and its shards ------------------------------------------

@@ -151,6 +151,7 @@ def test_json_writes_refuse_non_finite_numbers_and_keep_the_old_file(tmp_path):
 def test_a_diverged_epoch_is_written_as_null_and_read_back_as_nan(tmp_path):
     run = RunFolder(str(tmp_path / "run"))
     os.makedirs(run.path)
+    write_json(run.file("config.json"), {"recipe": {"maxlen": 60}})  # the loss plot's caption
     row = {"epoch": 1, "train_loss": 2.5, "val_loss": 2.4, "train_seconds": 1.0, "checkpoint": "e1.h5"}
     run.append_history(row)
     history = run.append_history({**row, "epoch": 2, "train_loss": math.nan, "val_loss": math.inf})

@@ -1,10 +1,14 @@
 // What a bundle's files must hold, checked before any of it is used: a wrong type becomes a
 // BundleError that names the file and the field, never a TypeError deep in the page.
+import { Validator } from '@cfworker/json-schema';
 
-export const FORMAT_VERSION = 1;
-// Window mode re-reads maxlen characters for every character it writes (the same limit as
-// tempera/bundle.py's).
-export const MAX_MAXLEN = 10000;
+// What tempera.json may hold: the schema the NumPy reader (tempera/bundle.py) validates against.
+import META_SCHEMA from '../../tempera/tempera.schema.json' with { type: 'json' };
+
+export const FORMAT_VERSION = META_SCHEMA.properties.format_version.const;
+// Window mode re-reads maxlen characters for every character it writes.
+export const MAX_MAXLEN = META_SCHEMA.properties.maxlen.maximum;
+const metaValidator = new Validator(META_SCHEMA, '2020-12', false);
 
 export class BundleError extends Error {}
 
@@ -12,7 +16,6 @@ export class BundleError extends Error {}
 // tempera/bundle.py's DIGESTS_KEY). A bundle exported before digests existed has none and is
 // loaded unchecked; one that has it must name every shard, and every shard must match.
 export const DIGESTS_KEY = 'weights_sha256';
-const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 function isObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -47,22 +50,39 @@ function checkNumbersFinite(document, file) {
   }
 }
 
-function checkVocabulary(vocab) {
-  if (!Array.isArray(vocab)) {
-    throw new BundleError(`tempera.json: "vocabulary" must be a list of single characters, got ${shown(vocab)}`);
+// What is wrong with the vocabulary, in words, from the schema's failures: `failures` are
+// [location, keyword] pairs under "vocabulary" (location [] for the list, [i] for item i).
+function vocabularyProblem(vocab, failures) {
+  const keywords = new Set(failures.filter(([at]) => at.length === 0).map(([, keyword]) => keyword));
+  if (keywords.has('type')) return `"vocabulary" must be a list of single characters, got ${shown(vocab)}`;
+  if (keywords.has('minItems')) return '"vocabulary" is empty';
+  const items = failures.filter(([at]) => at.length > 0).map(([at]) => Number(at[0]));
+  if (items.length > 0) {
+    const index = Math.min(...items);
+    return `"vocabulary" must be a list of single characters; item ${index} is ${shown(vocab[index])}`;
   }
-  if (vocab.length === 0) throw new BundleError('tempera.json: "vocabulary" is empty');
-  const seen = new Map();
-  vocab.forEach((c, index) => {
-    if (typeof c !== 'string' || Array.from(c).length !== 1) {
-      throw new BundleError(`tempera.json: "vocabulary" must be a list of single characters; ` +
-        `item ${index} is ${shown(c)}`);
-    }
-    if (seen.has(c)) {
-      throw new BundleError(`tempera.json: "vocabulary" lists ${shown(c)} twice (items ${seen.get(c)} and ${index})`);
-    }
-    seen.set(c, index);
-  });
+  const first = new Map();
+  for (const [index, c] of vocab.entries()) {
+    if (first.has(c)) return `"vocabulary" lists ${shown(c)} twice (items ${first.get(c)} and ${index})`;
+    first.set(c, index);
+  }
+  return '"vocabulary" is not as tempera.schema.json describes';
+}
+
+// What is wrong with a field the schema refuses, in words.
+const FIELD_PROBLEMS = {
+  vocabulary: vocabularyProblem,
+  lowercase: (value) => `"lowercase" must be true or false, got ${shown(value)}`,
+  maxlen: (value) => `"maxlen" must be a whole number from 1 to ${MAX_MAXLEN.toLocaleString('en')}, got ${shown(value)}`,
+  name: (value) => `"name" must be a string, got ${shown(value)}`,
+  held_out: (value) => `"held_out" must be an object whose "loss_nats_per_char" is a number, got ${shown(value)}`,
+  [DIGESTS_KEY]: (value) => `"${DIGESTS_KEY}" must map each weight shard's file name to its SHA-256 ` +
+    `(64 lowercase hex digits), got ${shown(value)}`,
+};
+
+// A JSON pointer's fragment ("#/vocabulary/5") as its keys (["vocabulary", "5"]).
+function pointerKeys(location) {
+  return location.split('/').slice(1).map((key) => decodeURIComponent(key).replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 export function checkMeta(meta) {
@@ -74,37 +94,17 @@ export function checkMeta(meta) {
         `this page reads version ${FORMAT_VERSION}`,
     );
   }
-  for (const key of ['vocabulary', 'lowercase', 'maxlen']) {
-    if (!(key in meta)) throw new BundleError(`tempera.json has no "${key}"`);
-  }
-  if (typeof meta.lowercase !== 'boolean') {
-    throw new BundleError(`tempera.json: "lowercase" must be true or false, got ${shown(meta.lowercase)}`);
-  }
-  if (!Number.isInteger(meta.maxlen) || meta.maxlen < 1 || meta.maxlen > MAX_MAXLEN) {
-    throw new BundleError(`tempera.json: "maxlen" must be a whole number from 1 to ${MAX_MAXLEN.toLocaleString('en')}, ` +
-      `got ${shown(meta.maxlen)}`);
-  }
-  checkVocabulary(meta.vocabulary);
-  if ('name' in meta && typeof meta.name !== 'string') {
-    throw new BundleError(`tempera.json: "name" must be a string, got ${shown(meta.name)}`);
-  }
-  if ('held_out' in meta) {
-    const heldOut = meta.held_out;
-    if (!isObject(heldOut) || ('loss_nats_per_char' in heldOut && typeof heldOut.loss_nats_per_char !== 'number')) {
-      throw new BundleError(`tempera.json: "held_out" must be an object whose "loss_nats_per_char" is a number, ` +
-        `got ${shown(heldOut)}`);
-    }
-  }
-  if (DIGESTS_KEY in meta) checkDigests(meta[DIGESTS_KEY]);
-}
-
-function checkDigests(digests) {
-  const valid = isObject(digests) &&
-    Object.values(digests).every((digest) => typeof digest === 'string' && HEX_SHA256.test(digest));
-  if (!valid) {
-    throw new BundleError(`tempera.json: "${DIGESTS_KEY}" must map each weight shard's file name to its SHA-256 ` +
-      `(64 lowercase hex digits), got ${shown(digests)}`);
-  }
+  const { valid, errors } = metaValidator.validate(meta);
+  if (valid) return;
+  const missing = META_SCHEMA.required.find((key) => !(key in meta));
+  if (missing !== undefined) throw new BundleError(`tempera.json has no "${missing}"`);
+  // The first field that fails, in the schema's order, with where and how each failure is.
+  const failures = errors.map((error) => [pointerKeys(error.instanceLocation), error.keyword])
+    .filter(([at]) => at.length > 0);
+  const field = Object.keys(META_SCHEMA.properties).find((key) => failures.some(([at]) => at[0] === key));
+  if (field === undefined) throw new BundleError(`tempera.json: ${errors[0].error}`);
+  const own = failures.filter(([at]) => at[0] === field).map(([at, keyword]) => [at.slice(1), keyword]);
+  throw new BundleError(`tempera.json: ${FIELD_PROBLEMS[field](meta[field], own)}`);
 }
 
 // tempera.json's digests must name exactly model.json's shards: other names mean the two files
