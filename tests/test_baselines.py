@@ -5,6 +5,8 @@ The NumPy counting is held to a slow, obvious implementation over strings writte
 
 import json
 import math
+import os
+import shutil
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -183,3 +185,78 @@ def test_a_model_no_better_than_the_ngram_is_warned_about():
     quantized = {"loss_nats_per_char": 1.99, "quantized_loss_nats_per_char": 2.01}
     assert baselines.ngram_warning({**meta, "held_out": quantized})  # as it ships: quantised
     assert baselines.bundle_quality({"held_out": {"loss_nats_per_char": 1.0}}) is None
+
+
+# ---- in a run, its bundle and the command line (real training and export) -------------------
+def run_config(run: str) -> dict:
+    with open(os.path.join(run, "config.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@pytest.mark.slow
+def test_a_run_records_its_baselines_and_says_where_each_epoch_stands(trained_run):
+    from tempera.training.corpus import load_corpus
+
+    run, result = trained_run
+    config = run_config(run)
+    corpus = load_corpus(config["corpus_path"], config["lowercase"], 0)
+    expected = measure_baselines(corpus.ids, len(corpus.chars), config["val_fraction"],
+                                 config["recipe"]["maxlen"])
+    assert config["baselines"] == expected
+    with open(os.path.join(run, "history.json"), encoding="utf-8") as handle:
+        losses = [row["val_loss"] for row in json.load(handle)]
+    for loss in losses:
+        assert f"  {verdict(loss, expected)}\n" in result.stdout
+    assert f"the best epoch is {verdict(min(losses), expected)}" in result.stdout
+
+
+@pytest.mark.slow
+def test_export_records_the_baselines_and_says_where_the_model_stands(trained_run, small_bundle,
+                                                                      tmp_path, capsys):
+    from tempera import cli
+
+    meta = json.load(open(os.path.join(small_bundle, "tempera.json"), encoding="utf-8"))
+    assert meta["baselines"] == run_config(trained_run[0])["baselines"]
+
+    assert cli.main(["export", trained_run[0], "--out", str(tmp_path / "again")]) == 0
+    printed = capsys.readouterr()
+    assert f"the model is {baselines.bundle_quality(meta)}\n" in printed.out
+    warning = baselines.ngram_warning(meta)
+    assert (f"warning: {warning}\n" in printed.err) if warning else ("warning" not in printed.err)
+
+
+@pytest.mark.slow
+def test_a_run_without_baselines_gets_them_at_export_where_its_corpus_is(trained_run, tmp_path, capsys):
+    """Runs trained before baselines were recorded: measured from the corpus, or left out."""
+    from tempera import cli
+
+    older = tmp_path / "older"
+    shutil.copytree(trained_run[0], older)
+    config = run_config(str(older))
+    recorded = config.pop("baselines")
+    (older / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert cli.main(["export", str(older), "--out", str(tmp_path / "measured")]) == 0
+    assert json.load(open(tmp_path / "measured" / "tempera.json"))["baselines"] == recorded
+
+    corpus_copy = tmp_path / "moved.txt"
+    shutil.copy(config["corpus_path"], corpus_copy)
+    (older / "config.json").write_text(json.dumps({**config, "corpus_path": str(corpus_copy)}))
+    corpus_copy.unlink()  # the corpus is gone
+    capsys.readouterr()
+    assert cli.main(["export", str(older), "--out", str(tmp_path / "unknown")]) == 0
+    assert "baselines" not in json.load(open(tmp_path / "unknown" / "tempera.json"))
+    assert "the model is" not in capsys.readouterr().out
+    assert cli.main(["sample", str(tmp_path / "unknown"), "--seed-text", "the", "--length", "5",
+                     "--rng-seed", "1"]) == 0
+    assert "model " not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_sample_says_where_the_shipped_model_stands_above_its_lanes(capsys):
+    from conftest import SHIPPED_BUNDLE
+    from tempera import cli
+    from tempera.bundle import load_bundle
+
+    assert cli.main(["sample", SHIPPED_BUNDLE, "--seed-text", "the", "--length", "5",
+                     "--rng-seed", "1", "--temperature", "0.5"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"model nietzsche: {baselines.bundle_quality(load_bundle(SHIPPED_BUNDLE).meta)}"
