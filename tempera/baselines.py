@@ -170,17 +170,20 @@ def beats_ngram(loss: float, baselines: dict) -> bool:
     return loss < baselines["ngram_nats_per_char"]
 
 
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def read_baselines(meta: dict) -> dict | None:
     """The baselines recorded in a config.json or tempera.json, when whole and finite."""
     baselines = meta.get("baselines") if isinstance(meta, dict) else None
     if not isinstance(baselines, dict):
         return None
-    try:
-        values = [float(baselines[k]) for k in ("unigram_nats_per_char", "ngram_nats_per_char")]
-        order = baselines["ngram_order"]
-    except (KeyError, TypeError, ValueError):
+    values = [baselines.get(k) for k in ("unigram_nats_per_char", "ngram_nats_per_char")]
+    order = baselines.get("ngram_order")
+    if not all(is_number(v) and v > 0 for v in values):
         return None
-    if not all(math.isfinite(v) and v > 0 for v in values) or not isinstance(order, int) or order < 1:
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         return None
     return baselines
 
@@ -207,7 +210,7 @@ def bundle_loss(meta: dict) -> float | None:
         return None
     for key in ("quantized_loss_nats_per_char", "loss_nats_per_char"):
         value = held_out.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if is_number(value):
             return float(value)
     return None
 
