@@ -1,8 +1,11 @@
 // The header's facts: which TensorFlow.js backend runs and why, and the loaded model's size.
+import { modelQuality } from '../model-quality.js';
+
 export class FactsView {
   constructor(doc = document) {
     this.backend = doc.getElementById('backend');
     this.model = doc.getElementById('model-facts');
+    this.quality = doc.getElementById('model-quality') ?? qualityElement(doc, this.model);
   }
 
   showBackend({ name, reason }) {
@@ -16,5 +19,19 @@ export class FactsView {
     this.model.textContent = `${vocab.size} characters, LSTM ${units.join(' + ')}` +
       (Number.isFinite(loss) ? `, held-out ${loss.toFixed(3)} nats/char` : '') +
       (vocab.lowercase ? ', lowercase' : '');
+    const quality = modelQuality(meta); // null for bundles that record no baselines
+    this.quality.textContent = quality ? `Quality: ${quality.words}` : '';
+    this.quality.title = quality ? quality.details : '';
+    this.quality.hidden = !quality;
   }
+}
+
+// Where the model stands against its baselines, in words, beside its facts.
+function qualityElement(doc, facts) {
+  const element = doc.createElement('span');
+  element.id = 'model-quality';
+  element.dataset.testid = 'model-quality';
+  element.hidden = true;
+  facts.after(element);
+  return element;
 }
