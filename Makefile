@@ -2,7 +2,7 @@
 # `make test-fast` is the loop to run while working (no training, no browser).
 # Each setup step leaves a stamp and runs again only when what it installs from has changed:
 # the virtual environment from pyproject.toml, node_modules from package-lock.json, the built
-# page from the frontend's sources.
+# page from its sources.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +14,8 @@ SETUP_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 NODE_STAMP := node_modules/.package-lock.json
 PAGE := frontend/dist/app.js
-PAGE_SOURCES := $(shell find frontend -path frontend/dist -prune -o -type f -print)
+# The page's sources, and the contract data the build bundles from tempera/ (the bundle schema).
+PAGE_SOURCES := $(shell find frontend -path frontend/dist -prune -o -type f -print) $(wildcard tempera/*.json)
 
 .PHONY: serve setup setup-dev frontend lint test test-fast bench dist clean
 
