@@ -40,7 +40,7 @@ def measure(corpus: str, units: int, steps: int, warmup: int, strategy: str) -> 
     from training.corpus import load_corpus
     from training.dataset import ids_tensor, shard_in_memory
     from training.recipes import RECIPES, Recipe
-    from training.train import StopFlags, compile_model, training_batches
+    from training.fitting import StopFlags, compile_model, training_batches
 
     recipe = Recipe.from_dict({**RECIPES["default"].to_dict(), "units": units})
     text = load_corpus(corpus, True, recipe.seq_len + 2)

@@ -250,6 +250,9 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--backup-every", type=int, metavar="BATCHES",
                        help="multi-worker: back up the training state every this many batches, "
                             "to resume mid-epoch after a lost worker (default 100)")
+    train.add_argument("--join-timeout", type=float, metavar="MINUTES",
+                       help="multi-worker: give up when the workers of TF_CONFIG have not all "
+                            "started within this many minutes (default 10)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="Keras progress output: 0 none, 1 bar, 2 a line per epoch")
     train.set_defaults(handler=cmd_train)

@@ -163,6 +163,7 @@ def test_impossible_training_options_are_refused_and_not_saved(small_corpus, tmp
     assert not (run / "config.json").exists()
 
 
+@pytest.mark.slow  # it trains an epoch
 def test_a_run_that_trained_nothing_takes_the_corrected_options(small_corpus, tmp_path):
     """A config.json with no epoch behind it is replaced by a rerun's options, not locked in."""
     run = tmp_path / "run"

@@ -125,7 +125,8 @@ def test_two_workers_train_a_run_that_exports_and_samples(cluster, tmp_path):
     history = json.load(open(os.path.join(run, "history.json")))
     assert [row["epoch"] for row in history] == [1, 2]
     # Every worker evaluated the same held-out figure.
-    printed = [float(x) for x in re.findall(r"held-out ([0-9.]+) nats/char", other)]
+    printed = [float(x) for x in re.findall(r"^epoch \d+: train .* held-out ([0-9.]+) nats/char",
+                                            other, re.MULTILINE)]
     assert len(printed) == 2
     for row, figure in zip(history, printed):
         assert abs(row["val_loss"] - figure) < 1e-4
@@ -271,30 +272,3 @@ def test_mirrored_over_two_logical_cpus_learns_what_one_device_learns(tmp_path):
     print(f"held-out loss per epoch, one device {losses['one']}, mirrored {losses['mirrored']}")
     for one, mirrored in zip(losses["one"], losses["mirrored"]):
         assert abs(one - mirrored) < 2e-3, losses
-
-
-@pytest.mark.parametrize("env, words", [
-    ({"TF_CONFIG": ""}, "--strategy multi-worker needs TF_CONFIG"),
-    ({"TF_CONFIG": "{not json"}, "TF_CONFIG is not a cluster description"),
-    ({"TF_CONFIG": json.dumps({"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}})},
-     "task index 3 is not in the cluster's worker list"),
-])
-def test_a_bad_cluster_description_is_an_error_in_words(tmp_path, env, words):
-    result = run_cli("train", "--corpus", corpus(tmp_path, 1), "--run", str(tmp_path / "run"),
-                     "--strategy", "multi-worker", env=env)
-    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
-    assert not os.path.exists(tmp_path / "run")
-
-
-@pytest.mark.parametrize("args, env, words", [
-    (["--strategy", "mirrored"], {"TEMPERA_CPU_DEVICES": "two"}, "TEMPERA_CPU_DEVICES must be a number"),
-    (["--strategy", "multi-worker", "--backup-every", "0"],
-     {"TF_CONFIG": json.dumps({"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 0}})},
-     "--backup-every must be a whole number of batches"),
-    (["--strategy", "everywhere"], {}, "invalid choice: 'everywhere'"),
-])
-def test_bad_strategy_settings_are_errors_in_words(tmp_path, args, env, words):
-    result = run_cli("train", "--corpus", corpus(tmp_path, 1), "--run", str(tmp_path / "run"),
-                     *args, env=env)
-    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
-    assert not os.path.exists(tmp_path / "run")

@@ -8,10 +8,13 @@ ending normalisation and lowercasing would each copy it.
 import hashlib
 import os
 import stat
+import tempfile
+import urllib.request
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tempera.atomic import atomic_path
 from tempera.errors import TemperaError
 from tempera.vocab import show_char
 
@@ -51,14 +54,34 @@ def id_dtype(vocab_size: int) -> np.dtype:
 
 
 def fetch_nietzsche() -> str:
-    """Download (or reuse Keras's cached copy of) the notebook's corpus."""
-    from tf_keras.utils import get_file
-
+    """The notebook's corpus: Keras's cached copy (~/.keras/datasets, where the notebook's
+    get_file puts it), else downloaded there, without loading TensorFlow."""
+    home = os.path.join(os.path.expanduser("~"), ".keras")
+    if not os.access(home, os.W_OK) and not os.access(os.path.dirname(home), os.W_OK):
+        home = os.path.join(tempfile.gettempdir(), ".keras")  # as Keras falls back
+    path = os.path.join(home, "datasets", "nietzsche.txt")
+    if os.path.isfile(path):
+        return path
     try:
-        return get_file("nietzsche.txt", origin=NIETZSCHE_URL)
-    except Exception as error:  # get_file raises several types for network failures
-        raise TemperaError(f"could not download the Nietzsche corpus ({type(error).__name__}); "
+        with urllib.request.urlopen(NIETZSCHE_URL, timeout=60) as reply:
+            data = reply.read(MAX_CORPUS_BYTES + 1)
+    except (OSError, ValueError) as error:  # URLError, a timeout, a refused proxy
+        reason = getattr(error, "reason", None) or type(error).__name__
+        raise TemperaError(f"could not download the Nietzsche corpus ({reason}); "
                            "pass the path of a text file instead: --corpus PATH") from None
+    try:
+        write_bytes(path, data)
+    except OSError as error:
+        raise TemperaError(f"cannot keep the downloaded Nietzsche corpus in {path}: "
+                           f"{error.strerror}; pass the path of a text file instead: "
+                           "--corpus PATH") from None
+    return path
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
 
 
 def read_bytes(path: str) -> bytes:

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from tempera.errors import TemperaError
 
-from .options import read_tf_config
+from .options import is_chief, read_tf_config
 
 CPU_DEVICES_VARIABLE = "TEMPERA_CPU_DEVICES"
 RESTARTS_VARIABLE = "TEMPERA_WORKER_RESTARTS"  # how often this worker has restarted itself
@@ -43,9 +43,6 @@ class Cluster:
         if name == "multi-worker":
             config = read_tf_config()
             task = config["task"]
-            size = sum(len(members) for members in config["cluster"].values())
-            print(f"joining the cluster as {task['type']} {task['index']} of {size} tasks: waiting "
-                  "until every worker has started", flush=True)
             try:
                 self.strategy = tf.distribute.MultiWorkerMirroredStrategy()
             except tf.errors.OpError as error:  # a port in use, an address that does not resolve
@@ -57,10 +54,7 @@ class Cluster:
             resolver = self.strategy.cluster_resolver
             spec = resolver.cluster_spec()
             self.workers = sum(spec.num_tasks(job) for job in spec.jobs)
-            # TensorFlow's rule: the chief task if the cluster has one, else worker 0.
-            self.is_chief = resolver.task_type == "chief" or (
-                resolver.task_type == "worker" and resolver.task_id == 0
-                and "chief" not in config["cluster"])
+            self.is_chief = is_chief(config)
             self.task = f"{resolver.task_type} {resolver.task_id}"
         elif name == "mirrored":
             # Every GPU when there are some (TensorFlow's choice); else the logical CPUs asked

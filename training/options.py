@@ -16,6 +16,9 @@ from .recipes import RECIPE_ALIASES, RECIPES, Recipe, option
 RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate", "dropout")
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**31 - 1  # Keras seeds its generators with seed + epoch, which must stay below 2**32
+# How long a multi-worker trainer waits for every worker of TF_CONFIG to start, by default.
+JOIN_TIMEOUT_MINUTES = 10.0
+MAX_JOIN_TIMEOUT_MINUTES = 7 * 24 * 60
 
 
 def recipe_name(args) -> str:
@@ -42,6 +45,11 @@ def check_strategy(name: str) -> str:
     return name
 
 
+CLUSTER_JOBS = ("chief", "worker")  # MultiWorkerMirroredStrategy's task types
+TF_CONFIG_SHAPE = ('it needs {"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", '
+                   '"index": N}}')
+
+
 def read_tf_config() -> dict:
     """TF_CONFIG, checked enough to say in words what is wrong before TensorFlow tries it."""
     text = os.environ.get("TF_CONFIG")
@@ -50,15 +58,58 @@ def read_tf_config() -> dict:
                            "place in it (see the README, 'Training on several GPUs or machines')")
     try:
         config = json.loads(text)
-        cluster, task = config["cluster"], config["task"]
-        members = cluster[task["type"]]
-        if not (isinstance(task["index"], int) and 0 <= task["index"] < len(members)):
-            raise ValueError(f"task index {task['index']} is not in the cluster's {task['type']} list")
-    except (ValueError, KeyError, TypeError) as error:
-        raise TemperaError(f"TF_CONFIG is not a cluster description ({error}): it needs "
-                           '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", '
-                           '"index": N}}') from None
+    except (ValueError, RecursionError) as error:
+        raise TemperaError(f"TF_CONFIG is not a cluster description (not JSON: {error}): "
+                           f"{TF_CONFIG_SHAPE}") from None
+    problem = tf_config_problem(config)
+    if problem:
+        raise TemperaError(f"TF_CONFIG is not a cluster description ({problem}): {TF_CONFIG_SHAPE}")
     return config
+
+
+def tf_config_problem(config) -> str:
+    """What is wrong with a parsed TF_CONFIG, in words ('' when nothing is)."""
+    if not isinstance(config, dict) or not isinstance(config.get("cluster"), dict):
+        return "no \"cluster\" object"
+    cluster, task = config["cluster"], config.get("task")
+    for job, members in cluster.items():
+        if job not in CLUSTER_JOBS:
+            return f"job {job!r} is not one of {', '.join(CLUSTER_JOBS)}"
+        if not isinstance(members, list) or not members:
+            return f"cluster's {job} must be a list of \"host:port\" addresses, got {json.dumps(members)[:80]}"
+        for address in members:
+            if not is_address(address):
+                return f"{json.dumps(address)[:80]} in the cluster's {job} list is not a \"host:port\" address"
+    if len(cluster.get("chief", [])) > 1:
+        return f"a cluster has at most one chief, this one names {len(cluster['chief'])}"
+    addresses = [a for members in cluster.values() for a in members]
+    repeated = next((a for a in addresses if addresses.count(a) > 1), None)
+    if repeated:
+        return f"{repeated} is named twice in the cluster"
+    if not isinstance(task, dict) or task.get("type") not in cluster:
+        return f"\"task\" must name a job of the cluster ({', '.join(cluster)}) as its \"type\""
+    index, members = task.get("index"), cluster[task["type"]]
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(members):
+        return f"task index {json.dumps(index)[:20]} is not in the cluster's {task['type']} list"
+    return ""
+
+
+def is_address(address) -> bool:
+    """host:port, the host a name, an IPv4 address or a bracketed IPv6 one."""
+    if not isinstance(address, str):
+        return False
+    host, _, port = address.rpartition(":")
+    return bool(host) and not any(c.isspace() for c in host) and port.isascii() \
+        and port.isdigit() and 1 <= int(port) <= 65535
+
+
+def is_chief(config: dict) -> bool:
+    """TensorFlow's rule: the chief task when the cluster has one, else worker 0. Only the chief
+    writes the run folder."""
+    task = config["task"]
+    if "chief" in config["cluster"]:
+        return task["type"] == "chief"
+    return task["type"] == "worker" and task["index"] == 0
 
 
 def check_train_options(args) -> None:
@@ -78,6 +129,15 @@ def check_train_options(args) -> None:
     backup_every = getattr(args, "backup_every", None)
     if backup_every is not None and not 1 <= backup_every <= 10**9:
         raise TemperaError(f"--backup-every must be a whole number of batches from 1 up, got {backup_every}")
+    join_timeout = getattr(args, "join_timeout", None)
+    if join_timeout is not None and not (math.isfinite(join_timeout)
+                                         and 0 < join_timeout <= MAX_JOIN_TIMEOUT_MINUTES):
+        raise TemperaError(f"--join-timeout must be a number of minutes above 0 and at most "
+                           f"{MAX_JOIN_TIMEOUT_MINUTES:,} (a week), got {join_timeout}")
+
+
+def join_timeout_minutes(args) -> float:
+    return getattr(args, "join_timeout", None) or JOIN_TIMEOUT_MINUTES
 
 
 def new_config(args) -> dict:
@@ -85,7 +145,7 @@ def new_config(args) -> dict:
     return {"corpus": args.corpus, "lowercase": args.lowercase is not False,
             "val_fraction": args.val_fraction or 0.1, "seed": 1337 if args.seed is None else args.seed,
             "recipe": recipe.to_dict(),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
 
 
 def check_same_recipe(args, config: dict, run_path: str) -> None:

@@ -1,18 +1,23 @@
 """A training run's folder: config, vocabulary, history, loss plot, samples, checkpoints.
 
 Every file is written atomically, so a run killed at any moment leaves the last complete
-state behind, and `state.json` (written last) always names a whole checkpoint.
+state behind, and `state.json` (written last) always names a whole checkpoint. A write that
+fails (a full disk) stops training with a TemperaError and leaves that state as it was.
 """
 
 import csv
+import errno
 import io
 import json
 import math
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tempera.atomic import TEMPORARY_PREFIX, atomic_path, write_json, write_text
 from tempera.errors import TemperaError
+
+from .run_lock import LOCK_NAME, RunLock
 
 LN2 = math.log(2)
 # tf.keras.callbacks.BackupAndRestore's folder in a multi-worker run: the state mid-epoch, which
@@ -70,16 +75,33 @@ class EpochResult:
 class RunFolder:
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
+        self.lock = RunLock(self.path)
 
     def file(self, *parts) -> str:
         return os.path.join(self.path, *parts)
 
     # ---- set-up -------------------------------------------------------------------------
+    @contextmanager
+    def claimed(self):
+        """The folder prepared and locked for this process, which alone writes it until the
+        block ends. A new folder in which nothing could start is removed again."""
+        is_new = not os.path.exists(self.path)
+        self.prepare()
+        try:
+            yield self
+        except BaseException:
+            if is_new:
+                self.lock.release()
+                self.discard_if_unused()
+            raise
+        finally:
+            self.lock.release()
+
     def prepare(self) -> None:
-        """Create the folder and prove it is writable before any training starts.
+        """Create the folder, lock it, and prove it is writable before any training starts.
 
         An existing folder must be a run, or empty: training never scatters its files among
-        someone else's.
+        someone else's. Another trainer's lock refuses this one before anything is touched.
         """
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise TemperaError(f"run folder {self.path} exists and is not a folder")
@@ -88,10 +110,12 @@ class RunFolder:
                                f"(it holds {self._foreign_files()[0]}); choose a new --run folder")
         try:
             os.makedirs(self.file("checkpoints"), exist_ok=True)
-            self._remove_leftovers()
+            self.lock.acquire()
+            self._remove_leftovers()  # only now: another trainer's files are not leftovers
             write_text(self.file(".write-test"), "ok")
             os.remove(self.file(".write-test"))
         except OSError as error:
+            self.lock.release()
             raise TemperaError(f"cannot write to run folder {self.path}: {error.strerror}") from None
 
     def discard_if_unused(self) -> None:
@@ -99,8 +123,11 @@ class RunFolder:
         if os.listdir(self.path) != ["checkpoints"]:
             return
         if os.path.isdir(self.file("checkpoints")) and not os.listdir(self.file("checkpoints")):
-            os.rmdir(self.file("checkpoints"))
-            os.rmdir(self.path)
+            try:
+                os.rmdir(self.file("checkpoints"))
+                os.rmdir(self.path)
+            except OSError:
+                pass  # another trainer has just started in it
 
     def _remove_leftovers(self) -> None:
         """Temporary files of a write that a killed run never finished."""
@@ -111,7 +138,7 @@ class RunFolder:
 
     def _foreign_files(self) -> list:
         """Entries of a folder without config.json that a run starting in it did not write."""
-        ours = {"checkpoints", BACKUP_FOLDER}
+        ours = {"checkpoints", BACKUP_FOLDER, LOCK_NAME}
         return sorted(n for n in os.listdir(self.path)
                       if n not in ours and not n.startswith(TEMPORARY_PREFIX)) + sorted(
             os.path.join("checkpoints", n) for n in self._listdir("checkpoints")
@@ -139,14 +166,30 @@ class RunFolder:
             raise TemperaError(f"cannot read {name} in run folder {self.path}: {error.strerror}") from None
 
     # ---- config, vocabulary, state ----------------------------------------------------
+    @contextmanager
+    def writing(self, name: str):
+        """A failed write of `name` as a TemperaError; what was there before stays whole."""
+        try:
+            yield
+        except OSError as error:
+            reason = error.strerror or str(error)
+            if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise TemperaError(
+                    f"no room to write {name} in run folder {self.path} ({reason}): free some "
+                    "space, then run the same command again to go on from the last "
+                    "checkpoint") from None
+            raise TemperaError(f"cannot write {name} in run folder {self.path}: {reason}") from None
+
     def write_config(self, config: dict) -> None:
-        write_json(self.file("config.json"), config)
+        with self.writing("config.json"):
+            write_json(self.file("config.json"), config)
 
     def config(self) -> dict:
         return self.read_json("config.json")
 
     def write_vocabulary(self, chars: list) -> None:
-        write_json(self.file("vocab.json"), chars)
+        with self.writing("vocab.json"):
+            write_json(self.file("vocab.json"), chars)
 
     def vocabulary(self) -> list:
         chars = self.read_json("vocab.json")
@@ -170,15 +213,24 @@ class RunFolder:
         return state
 
     def write_state(self, state: dict) -> None:
-        write_json(self.file("state.json"), state)
+        with self.writing("state.json"):
+            write_json(self.file("state.json"), state)
 
     # ---- checkpoints ------------------------------------------------------------------
     def checkpoint_name(self, epoch: int) -> str:
         return os.path.join("checkpoints", f"epoch-{epoch:03d}.h5")
 
     def save_checkpoint(self, model, name: str) -> None:
-        with atomic_path(self.file(name)) as temporary:
-            model.save(temporary, include_optimizer=True)
+        """The model as HDF5, made in memory and then written: h5py writing straight to a disk
+        that fills up can crash the process (a segmentation fault), which nothing can catch."""
+        import h5py
+
+        memory = io.BytesIO()
+        with h5py.File(memory, "w") as h5:
+            model.save(h5, include_optimizer=True)
+        with self.writing(name), atomic_path(self.file(name)) as temporary:
+            with open(temporary, "wb") as handle:
+                handle.write(memory.getbuffer())
 
     def load_checkpoint(self, name: str, compile: bool = True):
         """A saved tf_keras model, or a TemperaError saying the file is missing or damaged."""
@@ -225,12 +277,14 @@ class RunFolder:
 
     def append_history(self, row: dict) -> list:
         history = [r for r in self.history() if r["epoch"] < row["epoch"]] + [row]
-        write_json(self.file("history.json"), [_loss_as_json(r) for r in history])
+        with self.writing("history.json"):
+            write_json(self.file("history.json"), [_loss_as_json(r) for r in history])
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(row))
         writer.writeheader()
         writer.writerows(history)
-        write_text(self.file("history.csv"), buffer.getvalue())
+        with self.writing("history.csv"):
+            write_text(self.file("history.csv"), buffer.getvalue())
         self.plot(history)
         return history
 
@@ -252,11 +306,14 @@ class RunFolder:
         second = axes.secondary_yaxis("right", functions=(lambda n: n / LN2, lambda b: b * LN2))
         second.set_ylabel("bits/char")
         figure.tight_layout()
-        with atomic_path(self.file("loss.png")) as temporary:
-            figure.savefig(temporary, dpi=100)
-        plt.close(figure)
+        try:
+            with self.writing("loss.png"), atomic_path(self.file("loss.png")) as temporary:
+                figure.savefig(temporary, dpi=100)
+        finally:
+            plt.close(figure)
 
     def append_samples(self, text: str) -> None:
         path = self.file("samples.txt")
         previous = open(path, encoding="utf-8").read() if os.path.isfile(path) else ""
-        write_text(path, previous + text)
+        with self.writing("samples.txt"):
+            write_text(path, previous + text)
