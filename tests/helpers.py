@@ -107,6 +107,20 @@ def step_distributions(generator, seed_ids, generated_ids, mode):
     return predictions(generator, ids, mode)[len(seed_ids) - 1:][:len(generated_ids)]
 
 
+class Distributions:
+    """step_distributions, computed when first read: a lane that equals the reference's, rank
+    for rank, never needs them (window mode re-reads maxlen characters per step)."""
+
+    def __init__(self, generator, seed_ids, generated_ids, mode):
+        self.arguments = (generator, seed_ids, generated_ids, mode)
+        self.rows = None
+
+    def __getitem__(self, step):
+        if self.rows is None:
+            self.rows = step_distributions(*self.arguments)
+        return self.rows[step]
+
+
 def close(got, expected, where, tolerance=TOLERANCE):
     assert expected is not None and got is not None, f"{where}: {got!r} vs {expected!r}"
     assert abs(float(got) - float(expected)) <= tolerance, \
@@ -209,7 +223,8 @@ def check_records(got_steps, text, records, distributions, vocab, where):
         close(step["p"], records.p[k], f"{at} p")
         close(step["entropy_bits"], records.entropy_bits[k], f"{at} entropy_bits")
         assert step["u"] == records.u[k], f"{at} u"
-        check_rank(step["rank"], distributions[k], vocab.index[text[k]], f"{at} rank")
+        if int(step["rank"]) != int(records.rank[k]):  # only a tie may explain it
+            check_rank(step["rank"], distributions[k], vocab.index[text[k]], f"{at} rank")
 
 
 def check_score(got, expected, generator, vocab, mode, where):
@@ -221,15 +236,15 @@ def check_score(got, expected, generator, vocab, mode, where):
     close(got["nats_per_char"], expected["nats_per_char"], f"{where} nats_per_char")
     assert len(got["chars"]) == len(expected["chars"]) == expected["scored"]
     ids = vocab.encode(expected["text"])
-    distributions = predictions(generator, ids, mode)
+    distributions = Distributions(generator, ids[:1], ids[1:], mode)  # read only for a tie
     for k, (mine, theirs) in enumerate(zip(got["chars"], expected["chars"])):
         at = f"{where} char {k} {theirs['char']!r}"
         assert set(mine) == set(theirs) == {"char", "p", "rank", "entropy_bits"}, at
         assert mine["char"] == theirs["char"], at
         close(mine["p"], theirs["p"], f"{at} p")
         close(mine["entropy_bits"], theirs["entropy_bits"], f"{at} entropy_bits")
-        assert rank_of(distributions[k], ids[k + 1]) == theirs["rank"], at
-        check_rank(mine["rank"], distributions[k], ids[k + 1], f"{at} rank")
+        if mine["rank"] != theirs["rank"]:
+            check_rank(mine["rank"], distributions[k], ids[k + 1], f"{at} rank")
 
 
 def reference_score(generator, vocab, text, mode):
@@ -252,6 +267,6 @@ def compare_lanes(page, models_dir, seed_text, rng_seed, mode, length=200,
     notes = []
     for index, (page_lane, lane) in enumerate(zip(got["lanes"], expected, strict=True)):
         assert page_lane["temperature"] == lane.temperature
-        distributions = step_distributions(generator, seed_ids, bundle.vocab.encode(lane.text), mode)
+        distributions = Distributions(generator, seed_ids, bundle.vocab.encode(lane.text), mode)
         compared_length(page_lane["text"], lane, distributions, f"{mode} lane {index}", notes)
     return notes

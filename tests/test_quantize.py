@@ -21,13 +21,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import ROOT, open_page, run_cli
+from helpers import BOUNDARY, ROOT, Distributions, compared_length, open_page, run_cli
 from harness import serving, serving_static
 from tempera.bundle import QUANTIZED_SIZES, dequantized, load_bundle, read_weights
 from tempera.generate import Generator
 from tempera.quiet import import_quietly
 from tempera.shard_digests import record_shard_digests
-from test_browser import boundary_distance
 
 pytestmark = [pytest.mark.slow]
 NODE = shutil.which("node")
@@ -42,7 +41,6 @@ BYTES_PER_VALUE = {"float32": 4, "float16": 2, "uint8": 1}
 # ~1e-5 for float16). More than this would mean the quantised weights are decoded wrongly.
 HELD_OUT_TOLERANCE = 0.05
 TEMPERATURES = [0, 0.5, 1.0, 1.2]
-BOUNDARY = 1e-6  # a draw this close to a cumulative-probability boundary may go either way
 SEED = "the good will is noble. "
 LONG_SEED = "the free spirit is deep. is the old will not noble? " * 2  # over maxlen (60)
 
@@ -411,20 +409,14 @@ def _compare_lanes(page, bundle, generator, seed, rng_seed, mode, length):
     got = page.evaluate("(o) => window.tempera.generate(o)", {
         "seedText": seed, "temperatures": TEMPERATURES, "length": length, "rngSeed": rng_seed,
         "mode": mode})
-    expected = generator.generate(seed_ids, TEMPERATURES, length, rng_seed, mode)
+    expected = generator.generate(seed_ids, TEMPERATURES, length, rng_seed, mode, records=True)
     assert len(got["lanes"]) == len(expected) == 4
     near = []
     for lane, (ours, reference) in enumerate(zip(got["lanes"], expected)):
         assert ours["temperature"] == reference.temperature
-        a, b = ours["text"], reference.text
-        assert len(b) == length and len(a) == length, (lane, a, b)
-        if a == b:
-            continue
-        first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
-        distance = boundary_distance(generator, seed_ids, bundle.vocab.encode(b[:first]), lane,
-                                     reference.temperature, rng_seed, mode)
-        assert distance < BOUNDARY, f"{mode} lane {lane} differs at char {first}: {a!r} vs {b!r}"
-        near.append((mode, lane, first, distance))
+        assert len(reference.text) == length and len(ours["text"]) == length, (lane, ours["text"], reference.text)
+        distributions = Distributions(generator, seed_ids, bundle.vocab.encode(reference.text), mode)
+        compared_length(ours["text"], reference, distributions, f"{mode} lane {lane}", near)
     return near
 
 
@@ -555,27 +547,50 @@ def test_tempera_sample_refuses_bad_quantisation_in_one_line(broken_site, name):
     assert not result.stdout
 
 
+def test_the_pages_loader_refuses_bad_quantisation_in_words(broken_site):
+    """The page's own loader (frontend/src/bundle.js) under Node, on every broken bundle: what
+    the page says of it behind a static server."""
+    if NODE is None:
+        pytest.skip("Node.js is not installed")
+    names = ["a-working", *(name.replace(" ", "-") for name in BROKEN)]
+    result = subprocess.run([NODE, "tests/bundle_errors.mjs"], cwd=ROOT, capture_output=True, text=True,
+                            input=json.dumps([str(broken_site / "models" / n) for n in names]), timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    said = dict(zip(names, json.loads(result.stdout)))
+    assert said["a-working"]["loaded"], said["a-working"]
+    for name, (_, _, _, page_words) in BROKEN.items():
+        error = said[name.replace(" ", "-")]["error"]
+        assert error.startswith("BundleError: ") and page_words in error, (name, error)
+        assert "TypeError" not in error and "undefined" not in error, error
+
+
+# The page shows a broken bundle's reason and starts on a working one: one breakage per host
+# (the static host: the page's own words; `tempera serve`: the NumPy reader's).
+IN_THE_PAGE = {"static": "mixed Inf", "serve": "uint8 without scale"}
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("host", ["static", "serve"])
+@pytest.mark.parametrize("host", IN_THE_PAGE)
 def test_the_page_refuses_bad_quantisation_in_words(browser, broken_site, host):
-    """Behind a static server the page finds each problem itself (its own words); behind
+    """Behind a static server the page finds the problem itself (its own words); behind
     `tempera serve` the server lists the bundle as unavailable with the NumPy reader's."""
     context = serving_static(broken_site) if host == "static" else serving(broken_site / "models", quiet=True)
+    name = IN_THE_PAGE[host]
+    _, _, fragments, page_words = BROKEN[name]
     with context as url:
-        for name, (_, _, fragments, page_words) in BROKEN.items():
-            model = name.replace(" ", "-")
-            page = open_page(browser, f"{url}?backend=wasm&model={model}")
-            try:
-                page.wait_for_function("() => window.tempera.model !== null")
-                error = page.text_content("[data-testid=error]")
-                assert f'model "{model}" (models/{model}/) is unavailable' in error, error
-                expected = [page_words] if host == "static" else fragments
-                assert all(words in error for words in expected), (name, error)
-                assert "TypeError" not in error and "undefined" not in error, error
-                assert page.evaluate("window.tempera.model") == "a-working"
-                got = page.evaluate("(o) => window.tempera.generate(o)", {
-                    "seedText": "the", "temperatures": [0], "length": 10, "rngSeed": 1, "mode": "stateful"})
-                assert len(got["lanes"][0]["text"]) == 10
-                assert not page.errors
-            finally:
-                page.close()
+        model = name.replace(" ", "-")
+        page = open_page(browser, f"{url}?backend=wasm&model={model}")
+        try:
+            page.wait_for_function("() => window.tempera.model !== null")
+            error = page.text_content("[data-testid=error]")
+            assert f'model "{model}" (models/{model}/) is unavailable' in error, error
+            expected = [page_words] if host == "static" else fragments
+            assert all(words in error for words in expected), (name, error)
+            assert "TypeError" not in error and "undefined" not in error, error
+            assert page.evaluate("window.tempera.model") == "a-working"
+            got = page.evaluate("(o) => window.tempera.generate(o)", {
+                "seedText": "the", "temperatures": [0], "length": 10, "rngSeed": 1, "mode": "stateful"})
+            assert len(got["lanes"][0]["text"]) == 10
+            assert not page.errors
+        finally:
+            page.close()
