@@ -12,6 +12,7 @@ import time
 import pytest
 
 from conftest import ROOT, SMALL_TEXT, free_port
+from tempera.training.recipes import RECIPES
 from small_disk import fill, small_disk
 from train_in_process import one_line_error, train_in_process
 
@@ -180,3 +181,25 @@ def test_the_loss_plot_on_a_full_disk_is_an_error_in_words(tmp_path):
         with pytest.raises(TemperaError, match=r"no room to write loss.png in run folder .*: free some"):
             run.plot([row])
         assert os.listdir(run.path) == ["config.json"]  # no half-written plot, no temporary file
+
+
+# ---- a run folder's files of the wrong shape ---------------------------------------------------
+@pytest.mark.parametrize("name, content, message", [
+    ("state.json", '{"epochs_done": "2"}', "state.json in run folder"),
+    ("history.json", '[{"epoch": "one"}]', "not a list of epoch records"),
+    ("config.json", '{"corpus": 3}', "config.json in run folder"),
+    ("vocab.json", '"abc"', "vocab.json in run folder"),
+])
+def test_run_files_of_the_wrong_shape_are_refused_before_tensorflow_loads(
+        corpus, tmp_path, capfd, name, content, message):
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    files = {"config.json": json.dumps({"corpus": corpus, "lowercase": True, "val_fraction": 0.1,
+                                        "seed": 1, "recipe": RECIPES["default"].to_dict()}),
+             "vocab.json": json.dumps(sorted(set(SMALL_TEXT.lower()))),
+             "state.json": json.dumps({"epochs_done": 1, "checkpoint": "checkpoints/epoch-001.h5",
+                                       "train_seconds": 1.0}),
+             "history.json": "[]", name: content}
+    for file_name, text in files.items():
+        (run / file_name).write_text(text, encoding="utf-8")
+    one_line_error(train_in_process(capfd, "--run", str(run), "--epochs", "3"), message)

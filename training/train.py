@@ -46,6 +46,7 @@ def open_run(run: RunFolder, args) -> tuple:
             raise TemperaError(f"run folder {run.path} was trained on {config['corpus']}; "
                                "use a new --run folder for another corpus")
         check_same_recipe(args, config, run.path)
+        run.state(), run.history()  # each of the right shape, or an error now
         return config, started
     if args.corpus is None:
         raise TemperaError("a new run needs a corpus: --corpus PATH (or --corpus nietzsche)")
