@@ -8,6 +8,7 @@ import time
 import numpy as np
 import tf_keras as keras
 
+from tempera.baselines import measure_baselines, read_baselines, verdict
 from tempera.errors import TemperaError
 from tempera.held_out import split_held_out
 
@@ -103,6 +104,8 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
         writes.write_vocabulary(vocab.chars)
     # Where this run trains now (a resumed run may move to another cluster).
     config.update(strategy=cluster.name, workers=cluster.workers, replicas=cluster.replicas)
+    if read_baselines(config) is None:  # what the held-out loss is put beside, in words
+        config["baselines"] = measure_baselines(corpus.ids, len(vocab), config["val_fraction"], recipe.maxlen)
     writes.write_config(config)
 
     train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
@@ -137,6 +140,8 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
     if best:
         print(f"best held-out loss {best['val_loss']:.4f} nats/char at epoch {best['epoch']}; "
               f"run folder {run.path}", flush=True)
+        if read_baselines(config) and best["val_loss"] is not None:
+            print(f"the best epoch is {verdict(best['val_loss'], config['baselines'])}", flush=True)
     return status
 
 
@@ -238,6 +243,8 @@ class EpochLoop:
         result = EpochResult(epoch, train_loss, self.held_out.loss(self.model), seconds, partial)
         state = self.run_folder.record_epoch(self.model, result, state)
         print(result.summary(), flush=True)
+        if read_baselines(self.config) and np.isfinite(result.val_loss):
+            print(f"  {verdict(result.val_loss, self.config['baselines'])}", flush=True)
         if not self.cluster.is_chief:
             return state
         samples = epoch_samples(self.model, self.vocab, self.corpus.ids, self.recipe.maxlen,
