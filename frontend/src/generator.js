@@ -12,7 +12,10 @@ const SLICE_MS = 12; // longest stretch of work before the page gets a turn
 function nextTurn() {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
+    channel.port1.onmessage = () => {
+      channel.port1.close(); // an open port would keep a Node process alive
+      resolve();
+    };
     channel.port2.postMessage(null);
   });
 }

@@ -16,7 +16,7 @@ import { LanesView } from './views/lanes.js';
 import { LikelihoodControls } from './views/likelihood-controls.js';
 import { MessagesView } from './views/messages.js';
 import { ModelPicker } from './views/model-picker.js';
-import { ScoreView } from './views/score-view.js';
+import { ScoreView, scoringProgress } from './views/score-view.js';
 
 // The page could not start; `lines` say why, one problem each.
 class StartError extends Error {
@@ -57,6 +57,7 @@ export class Page {
     this.likelihood = new LikelihoodControls(doc);
     this.controlState = { ready: false, loading: false, running: false, scoring: false }; // what the controls allow
     this.stopRequested = false; // by the Stop button, for the page's own run
+    this.scoreStopRequested = false; // by the score view's Stop button, for the text being scored
     this.pinned = false; // the inspector keeps a clicked or key-chosen character until Escape
     this.marked = null; // the LaneText whose character the inspector marks
   }
@@ -115,6 +116,9 @@ export class Page {
     this.lanes.onTemperatures(() => this.chart.show(this.lanes.settings()));
     this.lanes.onScore((text) => this.scoreView.fill(text));
     this.scoreView.onScore((request) => this.scoreFromPage(request));
+    this.scoreView.onStop(() => {
+      this.scoreStopRequested = true;
+    });
     let backend = await chooseBackend(state.backend);
     messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
     session.backend = backend;
@@ -356,6 +360,7 @@ export class Page {
     const loaded = session.model;
     if (this.controlState.scoring || this.controlState.running || !loaded) return;
     messages.showError('');
+    this.scoreStopRequested = false;
     this.setControls({ scoring: true });
     messages.setStatus('Scoring…');
     const started = performance.now();
@@ -364,12 +369,20 @@ export class Page {
         const encoding = vocab.encodeSeed(text, 'text');
         const records = await generator.score(encoding.ids, mode, {
           signal: session.failure.signal,
-          onProgress: (done, total) => messages.setStatus(`Scoring… ${done.toLocaleString('en')} of ${total.toLocaleString('en')} characters`),
+          onProgress: (done, total) => messages.setStatus(scoringProgress(done, total)),
+          shouldStop: () => this.scoreStopRequested,
         });
         this.inspector.clear();
         this.marked?.mark(null);
         this.pinned = false;
         this.marked = null;
+        const total = encoding.ids.length - 1;
+        if (records.count < total) {
+          // Stopped: a half-scored text would read as a whole one, so nothing is shown.
+          this.scoreView.clear();
+          messages.setStatus(`Scoring stopped after ${records.count.toLocaleString('en')} of ${total.toLocaleString('en')} characters; nothing is shown.`);
+          return;
+        }
         this.scoreView.show(scoreTotals(mode, encoding, records), records, vocab, encoding.report);
         const seconds = (performance.now() - started) / 1000;
         const bits = this.scoreView.bits.textContent;

@@ -182,14 +182,20 @@ class StatefulScorer {
     return this.step.logitsTensor ? this.nextOnDevice(end) : this.nextInMemory(end);
   }
 
+  // The recurrence goes one id at a time, but the output layer waits for the block: the top
+  // layer's h of every step, stacked as the lanes of one state, takes one product instead of
+  // one per step (each tensor op has a fixed cost of microseconds).
   nextInMemory(end) {
-    const size = this.step.vocabSize;
-    const logits = new Float32Array((end - this.at) * size);
+    const last = this.step.units.length - 1;
+    const units = this.step.units[last];
+    const rows = end - this.at;
+    const h = new Float32Array(rows * units);
     for (let row = 0; this.at < end; row++) {
       this.feed();
-      logits.set(this.step.readLogits(this.state), row * size);
+      h.set(this.state.layers[last].h, row * units);
     }
-    return softmaxRows(logits, size);
+    const stacked = { lanes: rows, layers: this.state.layers.map((layer, index) => (index === last ? { h } : layer)) };
+    return softmaxRows(this.step.readLogits(stacked), this.step.vocabSize);
   }
 
   async nextOnDevice(end) {

@@ -13,12 +13,19 @@ function listed(chars) {
   return chars.length > LISTED ? `${names} and ${(chars.length - LISTED).toLocaleString('en')} more` : names;
 }
 
+// The status line while a text is scored.
+export function scoringProgress(done, total) {
+  const share = Math.floor((100 * done) / Math.max(total, 1));
+  return `Scoring… ${share} % (${done.toLocaleString('en')} of ${total.toLocaleString('en')} characters; Stop beside Score ends it)`;
+}
+
 export class ScoreView {
   constructor(doc = document) {
     const $ = (id) => doc.getElementById(id);
     this.input = $('score-input');
     this.mode = $('score-mode');
     this.button = $('score-run');
+    this.stop = $('score-stop');
     this.bits = $('score-bits-per-char');
     this.summary = $('score-summary');
     this.unknown = $('score-unknown');
@@ -30,6 +37,11 @@ export class ScoreView {
 
   onScore(handler) {
     this.button.addEventListener('click', () => handler({ text: this.input.value, mode: this.mode.value }));
+  }
+
+  // handler() when Stop is pressed while a text is being scored.
+  onStop(handler) {
+    this.stop.addEventListener('click', () => handler());
   }
 
   onInspect(handler) {
@@ -49,6 +61,7 @@ export class ScoreView {
 
   enable({ ready, loading, running, scoring }) {
     this.button.disabled = !ready || loading || running || scoring;
+    this.stop.disabled = !scoring;
   }
 
   clear() {
