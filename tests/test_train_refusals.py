@@ -5,6 +5,7 @@ or full disk. Each answer is one line; none of these tests loads TensorFlow."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -122,6 +123,33 @@ def start_worker(corpus, run, addresses, *args):
     return subprocess.Popen([sys.executable, "-m", "tempera", "train", "--corpus", corpus, "--run", run,
                              "--strategy", "multi-worker", "--verbose", "0", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+JOIN = """
+import json, os, sys
+from training.rendezvous import wait_for_workers
+wait_for_workers(json.loads(os.environ["TF_CONFIG"]), 1)
+print("joined", flush=True)
+"""
+
+
+def test_workers_that_start_at_different_times_all_go_on_together():
+    """Three workers, the last a second after the others: each waits for it, then all go on,
+    and their ports are free again for TensorFlow."""
+    addresses = [f"localhost:{free_port()}" for _ in range(3)]
+    workers = []
+    for index in range(3):
+        if index == 2:
+            time.sleep(1)
+        env = {**os.environ, **tf_config(addresses, index)}
+        workers.append(subprocess.Popen([sys.executable, "-c", JOIN], cwd=ROOT, env=env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=30)
+        assert worker.returncode == 0 and stdout.endswith("joined\n"), stderr
+    for address in addresses:
+        with socket.create_server(("", int(address.rsplit(":", 1)[1]))):
+            pass
 
 
 def test_waiting_for_workers_stops_on_ctrl_c_sigterm_and_its_time_limit(corpus, tmp_path):

@@ -78,11 +78,15 @@ class Listener:
 def greet(address: str, own: str) -> str:
     """'' once `address` answered as a tempera worker; else what happened, in words."""
     try:
-        with socket.create_connection(split_address(address), timeout=ATTEMPT_SECONDS) as connection:
-            connection.sendall(f"{GREETING} {own}\n".encode())
-            answer = connection.makefile("r", encoding="utf-8", errors="replace").readline()
+        connection = socket.create_connection(split_address(address), timeout=ATTEMPT_SECONDS)
     except OSError:
         return "not started"
+    with connection:
+        try:
+            connection.sendall(f"{GREETING} {own}\n".encode())
+            answer = connection.makefile("r", encoding="utf-8", errors="replace").readline()
+        except OSError:
+            answer = ""
     return "" if answer.startswith(GREETING + " ") else "answers, but is not a tempera worker"
 
 
@@ -96,9 +100,14 @@ def wait_for_workers(config: dict, timeout_minutes: float) -> None:
     listener = Listener(split_address(tasks[own])[1], own)
     greeted, missing = set(), {}
 
+    def state_of(name: str) -> str:
+        if name not in greeted:
+            return missing.get(name) or "not started"
+        return "answers, but has not reached this worker: can it connect to this one's address?"
+
     def waiting_for() -> str:
-        return ", ".join(f"{name} at {others[name]} ({missing.get(name, 'not started')})"
-                         for name in sorted(others) if name not in greeted or name not in listener.greeted_by)
+        return ", ".join(f"{name} at {others[name]} ({state_of(name)})" for name in sorted(others)
+                         if name not in greeted or name not in listener.greeted_by)
 
     def on_signal(signum, frame):
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
