@@ -101,7 +101,11 @@ class Cluster:
         (its checkpoints): a temporary folder of its own, removed at the end. None on the chief."""
         if self.is_chief:
             return None
-        return tempfile.mkdtemp(prefix="tempera-worker-")
+        try:
+            return tempfile.mkdtemp(prefix="tempera-worker-")
+        except OSError as error:
+            raise TemperaError(f"this worker cannot make its temporary folder in "
+                               f"{tempfile.gettempdir()}: {error.strerror}") from None
 
     @staticmethod
     def remove_scratch(folder: str | None) -> None:
