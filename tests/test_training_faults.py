@@ -33,12 +33,30 @@ def disk(tmp_path):
         yield folder
 
 
+@pytest.fixture
+def trainer(small_corpus, tmp_path):
+    """start(run, epochs): a real `tempera train` of a tiny model, killed if a test fails."""
+    started = []
+
+    def start(run, epochs):
+        log = open(tmp_path / "trainer.log", "w")  # stdout: a pipe could fill up and block it
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "tempera", "train", "--corpus", small_corpus, "--run", run,
+             "--epochs", str(epochs), *TINY], cwd=ROOT, stdout=log, stderr=subprocess.PIPE,
+            text=True))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_a_second_trainer_is_refused_and_a_full_disk_stops_the_first_resumably(
-        small_corpus, disk, capfd):
+        small_corpus, disk, trainer, capfd):
     run = str(disk / "run")
-    first = subprocess.Popen([sys.executable, "-m", "tempera", "train", "--corpus", small_corpus,
-                              "--run", run, "--epochs", "3", *TINY], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = trainer(run, epochs=3)
     # The same command again, as soon as the first holds the run folder (before its
     # TensorFlow has loaded): refused, and nothing of the first's is touched.
     wait_for(os.path.join(run, ".train-lock"), first)
@@ -48,7 +66,7 @@ def test_a_second_trainer_is_refused_and_a_full_disk_stops_the_first_resumably(
     # The disk fills while epoch 2 trains: its checkpoint does not fit.
     wait_for(os.path.join(run, "samples.txt"), first)  # written after epoch 1's state
     filler = fill(disk, leave=8192)
-    stdout, stderr = first.communicate(timeout=180)
+    _, stderr = first.communicate(timeout=180)
     assert first.returncode == 2, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines == [f"tempera train: error: no room to write checkpoints/epoch-002.h5 in run "
