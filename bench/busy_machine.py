@@ -7,12 +7,15 @@ page's own choice of backend and threads) against the same site built by `temper
 and served by `python -m http.server` (no isolation headers: TensorFlow.js's single-threaded
 WASM), with 0, 1 and 2 other busy processes (`python -c 'while True: pass'`) beside them. Each
 measure: `window.tempera.generate`, 4 lanes (T = 0.2, 0.5, 1.0, 1.2), 1,500 characters, records
-off, steps/s (characters per lane per second). The pages take turns, run after run (which goes
-first alternates), and the table gives each page's median, the ratio of the medians and the
-median of the ratios of the runs taken back to back, all from this one run. `--also QUERY` adds
-the served page with that address query (`'?threads=2'`: what asking for threads costs). The
-load average before each level is printed: a level whose load is far above its busy processes
-was disturbed by other work, and is worth running again.
+off, steps/s (characters per lane per second). A second copy of the static page (its address
+only repeats the default length) is the control: on a shared machine two identical pages drift
+apart, and how far they do in this run is the noise any other ratio has to be read against. The
+pages take turns, run after run (the order rotates, so each page runs in each place equally
+often), and the table gives each page's median, the ratio of the medians and the median of the
+ratios of the runs taken back to back, all from this one run. `--also QUERY` adds the served
+page with that address query (`'?threads=2'`: what asking for threads costs). The load average
+before each level is printed: a level whose load is far above its busy processes was disturbed
+by other work, and is worth running again.
 """
 
 import argparse
@@ -66,7 +69,8 @@ def measure_level(pages, busy, repeats):
         rates = {name: [] for name in pages}
         for repeat in range(repeats):
             turn = list(pages.items())
-            for name, (page, _) in turn if repeat % 2 == 0 else turn[::-1]:
+            shift = repeat % len(turn)
+            for name, (page, _) in turn[shift:] + turn[:shift]:
                 rates[name].append(page.evaluate(TIMED_RUN, [LENGTH, repeat + 1]))
         return rates
     finally:
@@ -87,7 +91,7 @@ def main():
     results, loads = {}, {}
     with serving(quiet=True) as served, serving_static(site) as static, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        urls = {"served": served, "static": static}
+        urls = {"served": served, "static": static, "static again": f"{static}?len=400"}
         for query in args.also:
             urls[f"served {query}"] = served + query
         pages = open_pages(browser, urls)
@@ -100,7 +104,7 @@ def main():
     print(f"4 lanes x {LENGTH:,} characters, records off, stateful, {args.repeats} interleaved runs "
           f"per page and level, medians; {cores} cores. Pages: "
           + "; ".join(f"{name}: {label}" for name, (_page, label) in pages.items()) + "\n")
-    extra = [name for name in pages if name not in ("served", "static")]
+    extra = [name for name in pages if name not in ("served", "static")]  # the control first
     print("| busy processes | load before (1 min) | served, default (steps/s) | static, one thread "
           "(steps/s) | served / static, medians | served / static, run by run (median) |"
           + "".join(f" {name} (steps/s) | {name} / static |" for name in extra))
