@@ -1,120 +1,24 @@
-"""top-k, top-p and min-p on the page, held against the NumPy reference in a real Chromium.
+"""top-k, top-p and min-p on the page as a person sets them, in a real Chromium.
 
-The contract is docs/sampling.md, "Filters: top-k, top-p and min-p". On wasm, cpu and webgl, in
-both modes, on the shipped model and the model the tests train, lanes that combine the filters
-give the text `tempera sample` gives for the same settings. The browser computes the model in
-float32 and the reference in float64, so a decision that lies within 1e-6 of its cut may go
-either way: the draw's uniform near a cumulative boundary (as in test_browser.py), or a filter's
-own cut (two candidates tied at the top-k cut, the running sum at p × S, a q at m × max q). A
-lane is compared up to such a step, which is reported; any other difference fails.
+The contract is docs/sampling.md, "Filters: top-k, top-p and min-p". Filtered lanes against the
+NumPy reference on every backend, mode and model are in test_page_parity.py; the address's
+filter values under Node in test_js_url_state.py. Here: the lanes' filter fields, their labels,
+the link that repeats a run, the inspector's marks, and bad values in words.
 """
 
 import os
 
-import numpy as np
 import pytest
 
-from conftest import open_page, run_cli
+from helpers import open_page, run_cli, step_distributions
 from tempera.likelihood import lane_distribution
-from tempera.sampling import Filters, lane_filters, lane_weights, reweight
+from tempera.sampling import Filters, lane_weights, reweight
 from test_likelihood_page import (INSPECTOR_SHOWS, LOCATE_STEP, POINT_AT, close, fill_form,
-                                  first_difference, generate_from_form, reference,
-                                  step_distributions)
-from test_likelihood_page import pages  # noqa: F401  the fixture: one page per model and backend
+                                  generate_from_form, reference)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-BACKENDS = ["webgl", "wasm", "cpu"]
-MODES = ["stateful", "window"]
 SHIPPED, SMALL = "nietzsche", "small"
-BOUNDARY = 1e-6
-TOLERANCE = 1e-4
-
-# Lanes that put a filter beside the same temperature without it, and combine all three.
-# T = 0 with filters on checks that greedy ignores them.
-LANES = dict(
-    temperatures=[1.2, 1.2, 1.2, 1.0, 1.5, 0],
-    topK=[0, 0, 5, 3, 20, 2],
-    topP=[1, 1, 0.9, 1, 0.8, 0.5],
-    minP=[0, 0.1, 0, 0.05, 0.02, 0.3],
-)
-LENGTHS = {"stateful": 160, "window": 24}  # window mode re-reads maxlen characters per step
-SEEDS = {SHIPPED: "The free spirit 😀 is", SMALL: "the good will ☃ is"}
-
-
-def decision_margin(p, temperature, filters, u):
-    """How close step `p`'s draw came to going another way: the least distance, in shares of
-    the lane's mass, of u from a cumulative boundary and of each filter from its cut."""
-    if temperature == 0:
-        top = np.sort(p)[-2:]
-        return float(top[1] - top[0])
-    q = reweight(p, temperature)
-    total = np.cumsum(q)[-1]
-    margins = []
-    order = np.argsort(-q, kind="stable")
-    kept = len(q)
-    if 0 < filters.top_k < kept:
-        margins.append((q[order[filters.top_k - 1]] - q[order[filters.top_k]]) / total)
-        kept = filters.top_k
-    if filters.top_p < 1:
-        running = np.cumsum(q[order[:kept]])
-        margins.append(np.min(np.abs(running - filters.top_p * running[-1])) / total)
-    if filters.min_p > 0:
-        margins.append(np.min(np.abs(q - filters.min_p)) / total)
-    cumulative = np.cumsum(lane_weights(p, temperature, filters))
-    margins.append(np.min(np.abs(cumulative / cumulative[-1] - u)))
-    return float(min(margins))
-
-
-def compared_length(got_text, lane, distributions, where, notes):
-    """All of the lane, or up to a step that came within BOUNDARY of going another way."""
-    first = first_difference(got_text, lane.text)
-    if first is None:
-        return len(lane.text)
-    margin = decision_margin(distributions[first], lane.temperature, lane.filters,
-                             lane.records.u[first])
-    assert margin < BOUNDARY, \
-        f"{where}: differs at char {first} ({got_text[first]!r} vs {lane.text[first]!r}), " \
-        f"{margin:.2e} from any cut: {got_text!r} vs {lane.text!r}"
-    notes.append(f"{where} char {first}: {margin:.1e} from a cut")
-    return first
-
-
-@pytest.mark.parametrize("model", [SHIPPED, SMALL])
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("mode", MODES)
-def test_filtered_lanes_equal_the_reference(pages, models_dir, model, backend, mode):
-    page = pages(model, backend)
-    bundle, generator = reference(models_dir, model)
-    seed, length, rng_seed = SEEDS[model], LENGTHS[mode], 20261130
-    before = page.evaluate("window.tempera.memory().numTensors")
-    got = page.evaluate("(o) => window.tempera.generate(o)", {
-        "seedText": seed, "length": length, "rngSeed": rng_seed, "mode": mode, **LANES})
-    assert page.evaluate("window.tempera.memory().numTensors") == before  # nothing leaked
-    encoding = bundle.vocab.encode_seed(seed)
-    filters = lane_filters(len(LANES["temperatures"]), LANES["topK"], LANES["topP"], LANES["minP"])
-    lanes = generator.generate(encoding.ids, LANES["temperatures"], length, rng_seed, mode,
-                               filters=filters)
-    notes = []
-    for index, (page_lane, lane) in enumerate(zip(got["lanes"], lanes)):
-        where = f"{model} {backend} {mode} lane {index + 1}"
-        assert {k: page_lane[k] for k in ("temperature", "top_k", "top_p", "min_p")} == \
-            {"temperature": lane.temperature, **lane.filters.as_json()}, where
-        distributions = step_distributions(generator, encoding.ids,
-                                           bundle.vocab.encode(lane.text), mode)
-        upto = compared_length(page_lane["text"], lane, distributions, where, notes)
-        for k in range(upto):
-            close(page_lane["steps"][k]["entropy_bits"], lane.records.entropy_bits[k],
-                  f"{where} char {k} entropy_bits")
-        if upto == length:
-            close(page_lane["stats"]["entropy_bits"], lane.statistics()["entropy_bits"],
-                  f"{where} stats entropy_bits")
-    # The filters change the text: a filtered lane is not its unfiltered twin.
-    assert got["lanes"][1]["text"] != got["lanes"][0]["text"]
-    assert got["lanes"][5]["text"] == generator.generate(encoding.ids, [0], length, rng_seed,
-                                                         mode)[0].text
-    assert not page.errors, page.errors
-    print(f"{model} {backend} {mode}: {len(notes)} step(s) near a cut {notes}")
 
 
 def test_a_person_sets_filters_and_the_link_repeats_the_run(browser, live_server, models_dir):
@@ -157,7 +61,7 @@ def test_a_person_sets_filters_and_the_link_repeats_the_run(browser, live_server
     again.close()
 
 
-@pytest.mark.parametrize("field, value, words", [
+BAD_VALUES = [
     ("lane-top-k", "2.5", "lane 1: top-k must be a whole number"),
     ("lane-top-k", "-1", "lane 1: top-k must be a whole number"),
     ("lane-top-p", "0", "lane 1: top-p must be above 0 and at most 1"),
@@ -165,33 +69,35 @@ def test_a_person_sets_filters_and_the_link_repeats_the_run(browser, live_server
     ("lane-min-p", "1", "lane 1: min-p must be 0 (off) or more and below 1"),
     ("lane-min-p", "-0.2", "lane 1: min-p must be 0 (off) or more and below 1"),
     ("lane-min-p", "1e999", "lane 1: min-p is not a number"),  # Chromium: no number
-])
-def test_a_bad_filter_value_is_an_error_in_words(browser, live_server, field, value, words):
+]
+
+
+def test_a_bad_filter_value_is_an_error_in_words(browser, live_server):
     page = open_page(browser, f"{live_server}?backend=cpu&model={SMALL}&len=20")
     page.locator("[data-testid=lane] summary").first.click()
-    page.locator(f"[data-testid={field}]").first.fill(value)
-    assert page.locator("[data-testid=lane-filters-label]").first.text_content() == \
-        "Filters: a value is not valid"
-    page.click("[data-testid=generate]")
-    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent !== ''")
-    assert page.text_content("[data-testid=error]").startswith(words)
-    assert page.locator("[data-testid=lane-text]").first.text_content() == ""  # nothing ran
+    for field, value, words in BAD_VALUES:
+        page.locator(f"[data-testid={field}]").first.fill(value)
+        assert page.locator("[data-testid=lane-filters-label]").first.text_content() == \
+            "Filters: a value is not valid", (field, value)
+        page.click("[data-testid=generate]")
+        page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent !== ''")
+        assert page.text_content("[data-testid=error]").startswith(words), (field, value)
+        assert page.locator("[data-testid=lane-text]").first.text_content() == ""  # nothing ran
+        page.locator(f"[data-testid={field}]").first.fill("")  # off again: the next value alone
+        assert page.locator("[data-testid=lane-filters-label]").first.text_content() == "Filters: off"
     assert not page.errors
     page.close()
 
 
-@pytest.mark.parametrize("query, note", [
-    ("k=abc", 'k "abc" in the URL: lane 1: top-k must be a number'),
-    ("p=0,1,1,1", 'p "0,1,1,1" in the URL: lane 1: top-p must be above 0'),
-    ("minp=0.1,0.2", 'minp "0.1,0.2" in the URL has 2 items for 4 lanes'),
-    ("minp=NaN", 'minp "NaN" in the URL: lane 1: min-p must be a finite number'),
-    ("k=0x10", 'k "0x10" in the URL: lane 1: top-k must be a number'),
-])
-def test_a_bad_filter_in_the_address_is_noted_and_left_off(browser, live_server, query, note):
-    page = open_page(browser, f"{live_server}?backend=cpu&model={SMALL}&{query}")
+def test_a_bad_filter_in_the_address_is_noted_and_left_off(browser, live_server):
+    """Every way of reading the address is under Node (test_js_url_state.py); the page shows
+    the notes and leaves the fields empty."""
+    page = open_page(browser, f"{live_server}?backend=cpu&model={SMALL}&k=abc&minp=0.1,0.2")
     notes = page.text_content("[data-testid=url-notes]")
-    assert note in notes, notes
+    assert 'k "abc" in the URL: lane 1: top-k must be a number' in notes, notes
+    assert 'minp "0.1,0.2" in the URL has 2 items for 4 lanes' in notes, notes
     assert page.evaluate("[...document.querySelectorAll('.min-p, .top-p, .top-k')].every((f) => f.value === '')")
+    assert not page.errors
     page.close()
 
 
@@ -201,18 +107,18 @@ def test_a_bad_filter_in_the_address_is_noted_and_left_off(browser, live_server,
     ({"minP": float("nan")}, "min-p must be a number"),
     ({"topP": "x"}, "top-p must be a number"),
 ])
-def test_a_bad_filter_in_the_api_is_an_error_in_words(pages, options, words):
-    page = pages(SMALL, "cpu")
+def test_a_bad_filter_in_the_api_is_an_error_in_words(model_pages, options, words):
+    page = model_pages(SMALL, "cpu")
     error = page.evaluate("""(o) => window.tempera.generate(o).then(() => 'no error', (e) => e.message)""",
                           {"seedText": "the", "temperatures": [1], "length": 5, "rngSeed": 1,
                            **options})
     assert error.startswith(words), error
 
 
-def test_the_inspector_marks_what_the_filters_took_out(pages, models_dir):
+def test_the_inspector_marks_what_the_filters_took_out(model_pages, models_dir):
     """Each inspected step lists the model's top candidates; those the lane's filters removed are
     marked (and have no share in the lane), the others are not, as the reference filters them."""
-    page = pages(SHIPPED, "wasm")
+    page = model_pages(SHIPPED, "wasm")
     bundle, generator = reference(models_dir, SHIPPED)
     seed, temperatures = "the noble soul", [1.5, 1.0]
     fill_form(page, seed, temperatures, 60, 8, "stateful")

@@ -4,35 +4,33 @@ The contract (docs/sampling.md, "How likely each character was"): on wasm, cpu a
 both modes, the page's p, entropy_bits and statistics are within 1e-4 of the reference's, and
 ranks are equal except where two candidates' probabilities are within 1e-6. These tests read
 what a person sees: the form is filled and Generate pressed, characters are pointed at with
-the mouse, and the inspector's, the candidates' and the lane statistics' DOM is read; then
-window.tempera.generate / score are checked record by record, and the score view in the DOM.
-Both the shipped model and the small model trained in the tests are used.
+the mouse, and the inspector's, the candidates' and the lane statistics' DOM is read, and the
+score view's. Both the shipped model and the small model trained in the tests are used.
+window.tempera's records, statistics and scores are held against the reference once per
+backend × mode × model in test_page_parity.py.
 
-As in test_browser.py, the browser computes in float32 and the reference in float64, so a draw
-whose uniform lies within 1e-6 of a cumulative-probability boundary may go either way: a lane
-is compared only up to such a draw (any other difference fails), and the draw is reported.
+The browser computes in float32 and the reference in float64, so a draw whose uniform lies
+within 1e-6 of a cumulative-probability boundary may go either way: a lane is compared only up
+to such a draw (any other difference fails), and the draw is reported (helpers.py).
 """
 
-import json
 import os
 import unicodedata
 
 import numpy as np
 import pytest
 
-from conftest import open_page, run_cli
-from tempera.bundle import load_bundle
-from tempera.generate import Generator
-from tempera.likelihood import lane_distribution, rank_of
+from helpers import (check_rank, check_statistics, close, compared_length,
+                     predictions, run_cli, step_distributions)
+from helpers import reference as reference_in
+from tempera.likelihood import lane_distribution
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BACKENDS = ["webgl", "wasm", "cpu"]
 MODES = ["stateful", "window"]
 SHIPPED, SMALL = "nietzsche", "small"  # model ids served by the live_server fixture
-TOLERANCE = 1e-4  # p, p-lane, entropy and statistics: the contract's
-TIE = 1e-6  # ranks may differ only between candidates this close in probability
-BOUNDARY = 1e-6  # a draw this close to a cumulative boundary may go either way
+TIE = 1e-6  # ranks may differ only between candidates this close in probability (helpers.py)
 SAMPLES = 10  # characters pointed at per lane
 CONTEXT_CHARS = 40  # what the inspector shows before a step (views/inspector.js)
 TOP = 10  # candidates the inspector lists (likelihood.js TOP_CANDIDATES)
@@ -53,12 +51,6 @@ FORM_RUNS = {
 FORM_CASES = ([(SHIPPED, backend, mode) for backend in BACKENDS for mode in MODES]
               + [(SMALL, backend, mode) for backend in BACKENDS for mode in MODES])
 
-API_RUNS = {
-    "stateful": dict(seedText="What is noble? 😀", temperatures=[0, 0.3, 1.0, 2.0], length=300,
-                     rngSeed=20261129),
-    "window": dict(seedText="the free spirit §", temperatures=[0, 0.8, 1.2], length=24, rngSeed=3),
-}
-
 # Texts to score, each with characters the model does not know. Window scoring runs one
 # window length after another below maxlen, so the texts stay short for WebGL.
 SCORE_TEXTS = {
@@ -68,111 +60,8 @@ SCORE_TEXTS = {
 
 
 # ---- the reference -------------------------------------------------------------------------
-_REFERENCES = {}
-
-
 def reference(models_dir, model):
-    key = (models_dir, model)
-    if key not in _REFERENCES:
-        bundle = load_bundle(os.path.join(models_dir, model))
-        _REFERENCES[key] = bundle, Generator(bundle.model, bundle.vocab, bundle.maxlen)
-    return _REFERENCES[key]
-
-
-def step_distributions(generator, seed_ids, generated_ids, mode):
-    """The model's distribution (T = 1) at each generated step: step k is the distribution after
-    the seed and the first k generated characters, as the lane drew from it. Stateful: one pass
-    from a zero state (the seeds here are shorter than PRIME_CHARS, so this is the priming);
-    window: the last maxlen characters from a zero state."""
-    ids = np.concatenate([seed_ids, generated_ids]).astype(np.int64)
-    assert len(seed_ids) < 2000
-    out = list(generator.predictions(ids, mode))[len(seed_ids) - 1:]
-    return np.array(out[:len(generated_ids)])
-
-
-_CLI_SCORES = {}
-
-
-def cli_score(models_dir, model, text, mode):
-    """What `tempera score --json` prints, run once per text and mode."""
-    key = (models_dir, model, text, mode)
-    if key not in _CLI_SCORES:
-        result = run_cli("score", os.path.join(models_dir, model), "--text", text, "--mode", mode,
-                         "--json")
-        assert result.returncode == 0, result.stderr
-        _CLI_SCORES[key] = json.loads(result.stdout)
-    return _CLI_SCORES[key]
-
-
-# ---- comparing -----------------------------------------------------------------------------
-def close(got, expected, where, tolerance=TOLERANCE):
-    assert expected is not None and got is not None, f"{where}: {got!r} vs {expected!r}"
-    assert abs(float(got) - float(expected)) <= tolerance, \
-        f"{where}: page {float(got)!r}, reference {float(expected)!r} (|d| = {abs(float(got) - float(expected)):.3g})"
-
-
-def check_rank(got, p, index, where):
-    """Equal to the reference's rank, or within the span of candidates tied within TIE."""
-    expected = rank_of(p, index)
-    if int(got) == expected:
-        return
-    lowest = 1 + int(np.count_nonzero(p > p[index] + TIE))
-    highest = int(np.count_nonzero(p >= p[index] - TIE))
-    assert lowest <= int(got) <= highest, \
-        f"{where}: rank {got} on the page, {expected} in the reference, with no tie within {TIE}"
-
-
-# The statistics' names in lane-stats' dataset (views/lane-stats.js).
-DATASET_NAMES = {"chars": "chars", "bits_per_char": "bitsPerChar", "entropy_bits": "entropyBits",
-                 "top1_share": "top1Share", "distinct4": "distinct4"}
-
-
-def check_statistics(got, expected, where, dataset=False):
-    """A lane's statistics: the page's (str or number, '' / None for null) against the reference's;
-    `dataset`: `got` is lane-stats' dataset, with its names."""
-    for key, value in expected.items():
-        shown = got[DATASET_NAMES[key] if dataset else key]
-        if value is None:
-            assert shown in ("", None), f"{where} {key}: {shown!r}, reference null"
-        elif key == "chars":
-            assert int(shown) == value, f"{where} chars: {shown!r}, reference {value}"
-        else:
-            assert shown not in ("", None), f"{where} {key}: empty, reference {value}"
-            close(shown, value, f"{where} {key}")
-
-
-def first_difference(a: str, b: str):
-    """Index of the first differing character of two texts (None when equal)."""
-    if a == b:
-        return None
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-
-
-def boundary_distance(p, temperature, u):
-    """How far the uniform u lies from a cumulative boundary of the lane's distribution (for
-    T = 0, how close the two most likely characters are)."""
-    if temperature == 0:
-        top = np.sort(p)[-2:]
-        return float(top[1] - top[0])
-    cumulative = np.cumsum(lane_distribution(p, temperature))
-    return float(np.min(np.abs(cumulative / cumulative[-1] - u)))
-
-
-def compared_length(got_text, reference_lane, distributions, where, notes):
-    """How many leading characters of a lane can be compared: all of them, or up to a draw
-    within BOUNDARY of a boundary; any other difference fails."""
-    expected = reference_lane.text
-    first = first_difference(got_text, expected)
-    if first is None:
-        return len(expected)
-    assert len(got_text) == len(expected), f"{where}: {len(got_text)} chars, reference {len(expected)}"
-    distance = boundary_distance(distributions[first], reference_lane.temperature,
-                                 reference_lane.records.u[first])
-    assert distance < BOUNDARY, \
-        f"{where}: differs at char {first} ({got_text[first]!r} vs {expected[first]!r}), " \
-        f"{distance:.2e} from a boundary: {got_text!r} vs {expected!r}"
-    notes.append(f"{where} char {first}: {distance:.1e} from a boundary")
-    return first
+    return reference_in(os.path.join(models_dir, model))
 
 
 def sample_steps(count):
@@ -214,25 +103,6 @@ def check_candidates(rows, p, q, vocab, drawn, rank, where):
 
 
 # ---- the page ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def pages(browser, live_server):
-    """pages(model, backend): one page each, opened when first asked for, kept for the module."""
-    opened = {}
-
-    def get(model, backend):
-        if (model, backend) not in opened:
-            page = open_page(browser, f"{live_server}?backend={backend}&model={model}")
-            assert page.text_content("[data-testid=error]") == ""
-            assert page.evaluate("window.tempera.backend") == backend
-            assert page.evaluate("window.tempera.model") == model
-            opened[(model, backend)] = page
-        return opened[(model, backend)]
-
-    yield get
-    for page in opened.values():
-        page.close()
-
-
 def js_number(value) -> str:
     """A temperature as JavaScript's String() writes it (for the few used here)."""
     return f"{value:g}"
@@ -333,8 +203,8 @@ def takes_room(char):
 
 # ---- 1, 2: a person generates and points at characters ---------------------------------
 @pytest.mark.parametrize("model, backend, mode", FORM_CASES)
-def test_the_inspector_and_statistics_equal_the_reference(pages, models_dir, model, backend, mode):
-    page = pages(model, backend)
+def test_the_inspector_and_statistics_equal_the_reference(model_pages, models_dir, model, backend, mode):
+    page = model_pages(model, backend)
     run = FORM_RUNS[(model, mode)]
     bundle, generator = reference(models_dir, model)
     vocab = bundle.vocab
@@ -380,8 +250,8 @@ def test_the_inspector_and_statistics_equal_the_reference(pages, models_dir, mod
           f"{len(notes)} near-boundary draw(s) {notes}")
 
 
-def test_likelihood_off_gives_plain_lanes_and_on_brings_them_back(pages, models_dir):
-    page = pages(SHIPPED, "wasm")
+def test_likelihood_off_gives_plain_lanes_and_on_brings_them_back(model_pages, models_dir):
+    page = model_pages(SHIPPED, "wasm")
     bundle, generator = reference(models_dir, SHIPPED)
     toggle = page.locator("[data-testid=likelihood-toggle]")
     assert toggle.is_checked()  # on by default
@@ -408,124 +278,6 @@ def test_likelihood_off_gives_plain_lanes_and_on_brings_them_back(pages, models_
     assert not page.errors, page.errors
 
 
-# ---- 3: window.tempera against the reference and `tempera score --json` -----------------
-def check_records(got_steps, text, records, where, with_u=True):
-    """window.tempera's per-character records against the reference's StepRecords."""
-    assert len(got_steps) == len(text) == len(records.p), where
-    for k, step in enumerate(got_steps):
-        at = f"{where} char {k}"
-        assert step["char"] == text[k], at
-        close(step["p"], records.p[k], f"{at} p")
-        close(step["entropy_bits"], records.entropy_bits[k], f"{at} entropy_bits")
-        if with_u:
-            assert step["u"] == records.u[k], f"{at} u"
-        else:
-            assert "u" not in step, at
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("mode", MODES)
-def test_window_tempera_generate_records_and_stats_equal_the_reference(pages, models_dir, backend, mode):
-    page = pages(SHIPPED, backend)
-    options = {**API_RUNS[mode], "mode": mode}
-    bundle, generator = reference(models_dir, SHIPPED)
-    vocab = bundle.vocab
-    seed_ids = vocab.encode_seed(options["seedText"]).ids
-    got = page.evaluate("(o) => window.tempera.generate(o)", options)
-    lanes = generator.generate(seed_ids, options["temperatures"], options["length"],
-                               options["rngSeed"], mode, records=True)
-    notes = []
-    for index, (got_lane, lane) in enumerate(zip(got["lanes"], lanes, strict=True)):
-        where = f"{backend} {mode} lane {index + 1} (T = {lane.temperature})"
-        assert got_lane["temperature"] == lane.temperature
-        reference_json = lane.as_json()
-        assert set(got_lane) == set(reference_json), where
-        assert all(set(step) == set(reference_json["steps"][0]) for step in got_lane["steps"]), where
-        distributions = step_distributions(generator, seed_ids, vocab.encode(lane.text), mode)
-        upto = compared_length(got_lane["text"], lane, distributions, where, notes)
-        check_records(got_lane["steps"][:upto], lane.text[:upto], _head(lane.records, upto), where)
-        for k in range(upto):
-            check_rank(got_lane["steps"][k]["rank"], distributions[k], vocab.index[lane.text[k]],
-                       f"{where} char {k} rank")
-        if upto == len(lane.text):
-            assert set(got_lane["stats"]) == set(reference_json["stats"]), where
-            check_statistics(got_lane["stats"], lane.statistics(), f"{where} stats")
-    print(f"{backend} {mode}: {len(notes)} near-boundary draw(s) {notes}")
-
-
-def _head(records, count):
-    from tempera.likelihood import StepRecords
-
-    return StepRecords(records.p[:count], records.rank[:count], records.entropy_bits[:count],
-                       None if records.u is None else records.u[:count])
-
-
-def check_score(got, expected, generator, vocab, mode, where):
-    """window.tempera.score's result against `tempera score --json`'s."""
-    assert set(got) == set(expected), f"{where}: keys {sorted(got)} vs {sorted(expected)}"
-    for key in ("mode", "text", "scored", "dropped", "dropped_chars"):
-        assert got[key] == expected[key], f"{where} {key}: {got[key]!r} vs {expected[key]!r}"
-    close(got["bits_per_char"], expected["bits_per_char"], f"{where} bits_per_char")
-    close(got["nats_per_char"], expected["nats_per_char"], f"{where} nats_per_char")
-    assert len(got["chars"]) == len(expected["chars"]) == expected["scored"]
-    ids = vocab.encode(expected["text"])
-    distributions = list(generator.predictions(ids, mode))
-    for k, (mine, theirs) in enumerate(zip(got["chars"], expected["chars"])):
-        at = f"{where} char {k} {theirs['char']!r}"
-        assert set(mine) == set(theirs) == {"char", "p", "rank", "entropy_bits"}, at
-        assert mine["char"] == theirs["char"], at
-        close(mine["p"], theirs["p"], f"{at} p")
-        close(mine["entropy_bits"], theirs["entropy_bits"], f"{at} entropy_bits")
-        assert rank_of(distributions[k], ids[k + 1]) == theirs["rank"], at
-        check_rank(mine["rank"], distributions[k], ids[k + 1], f"{at} rank")
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("mode", MODES)
-def test_window_tempera_score_equals_the_cli(pages, models_dir, backend, mode):
-    text = SCORE_TEXTS[SHIPPED]
-    bundle, generator = reference(models_dir, SHIPPED)
-    expected = cli_score(models_dir, SHIPPED, text, mode)
-    encoding = bundle.vocab.encode_seed(text, what="text")
-    assert expected["dropped_chars"] == ["—", "§", "😀"] and expected["dropped"] == 3
-    assert encoding.folded  # capitals, for a lowercase model
-    direct = generator.score(encoding.ids, mode)  # the CLI prints what Generator.score gives
-    assert np.allclose(direct.records.p, [c["p"] for c in expected["chars"]], rtol=0, atol=1e-12)
-    got = pages(SHIPPED, backend).evaluate("([t, m]) => window.tempera.score(t, m)", [text, mode])
-    check_score(got, expected, generator, bundle.vocab, mode, f"{backend} {mode}")
-
-
-@pytest.mark.parametrize("backend, mode", [("wasm", "stateful"), ("wasm", "window"), ("cpu", "window")])
-def test_the_small_model_scores_and_generates_like_the_reference(pages, models_dir, backend, mode):
-    bundle, generator = reference(models_dir, SMALL)
-    vocab = bundle.vocab
-    text = SCORE_TEXTS[SMALL]
-    expected = cli_score(models_dir, SMALL, text, mode)
-    assert "☃" in expected["dropped_chars"] and expected["dropped"] >= 2
-    assert {"😀", "永", "劫", "\u0301"} <= set(expected["text"])  # rare characters are scored
-    page = pages(SMALL, backend)
-    got = page.evaluate("([t, m]) => window.tempera.score(t, m)", [text, mode])
-    check_score(got, expected, generator, vocab, mode, f"small {backend} {mode}")
-    seed = "the strong soul ☃"
-    options = {"seedText": seed, "temperatures": [0, 1.0, 1.5], "length": 200 if mode == "stateful" else 40,
-               "rngSeed": 12, "mode": mode}
-    got = page.evaluate("(o) => window.tempera.generate(o)", options)
-    seed_ids = vocab.encode_seed(seed).ids
-    lanes = generator.generate(seed_ids, options["temperatures"], options["length"], 12, mode)
-    notes = []
-    for index, (got_lane, lane) in enumerate(zip(got["lanes"], lanes, strict=True)):
-        where = f"small {backend} {mode} lane {index + 1}"
-        distributions = step_distributions(generator, seed_ids, vocab.encode(lane.text), mode)
-        upto = compared_length(got_lane["text"], lane, distributions, where, notes)
-        check_records(got_lane["steps"][:upto], lane.text[:upto], _head(lane.records, upto), where)
-        for k in range(upto):
-            check_rank(got_lane["steps"][k]["rank"], distributions[k], vocab.index[lane.text[k]],
-                       f"{where} char {k} rank")
-        if upto == len(lane.text):
-            check_statistics(got_lane["stats"], lane.statistics(), f"{where} stats")
-    print(f"small {backend} {mode}: {len(notes)} near-boundary draw(s) {notes}")
-
-
 # ---- 4: the score view ---------------------------------------------------------------------
 def score_from_page(page, text, mode):
     page.fill("[data-testid=score-input]", text)
@@ -540,8 +292,8 @@ SCORE_VIEW_CASES = [(SHIPPED, backend, mode) for backend in BACKENDS for mode in
 
 
 @pytest.mark.parametrize("model, backend, mode", SCORE_VIEW_CASES)
-def test_the_score_view_equals_the_reference(pages, models_dir, model, backend, mode):
-    page = pages(model, backend)
+def test_the_score_view_equals_the_reference(model_pages, models_dir, model, backend, mode):
+    page = model_pages(model, backend)
     text = SCORE_TEXTS[model]
     bundle, generator = reference(models_dir, model)
     vocab = bundle.vocab
@@ -567,7 +319,7 @@ def test_the_score_view_equals_the_reference(pages, models_dir, model, backend, 
     assert f"{encoding.dropped_count:,} dropped" in summary, summary
     assert page.text_content("#score-context") == encoding.text[0]
     assert page.text_content("[data-testid=score-text]") == encoding.text[1:]
-    distributions = list(generator.predictions(encoding.ids, mode))
+    distributions = predictions(generator, encoding.ids, mode)
     count = len(score.records.p)
     pointed = {"mouse": 0, "event": 0}
     steps = sorted({0, count - 1, *[k for k in range(1, count - 1, max(1, count // 5))
@@ -597,8 +349,8 @@ def test_the_score_view_equals_the_reference(pages, models_dir, model, backend, 
     ("😀§", "the text has no character the model knows: '😀', '§'"),
     ("", "is empty: type at least one character"),
 ])
-def test_a_text_too_short_to_score_is_an_error_not_a_crash(pages, models_dir, text, message):
-    page = pages(SHIPPED, "wasm")
+def test_a_text_too_short_to_score_is_an_error_not_a_crash(model_pages, models_dir, text, message):
+    page = model_pages(SHIPPED, "wasm")
     bundle, _ = reference(models_dir, SHIPPED)
     for mode in MODES:
         score_from_page(page, text, mode)
