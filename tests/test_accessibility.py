@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, open_page
+from helpers import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")

@@ -8,7 +8,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 from tempera.bundle import load_bundle
 from tempera.errors import TemperaError
 

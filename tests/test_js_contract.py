@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from tempera.generate import MAX_LENGTH, MODES, PRIME_CHARS, length_note, prime_note
 from tempera.rng import Mulberry32, lane_seed
 from tempera.errors import TemperaError

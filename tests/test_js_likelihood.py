@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from tempera.likelihood import (StepRecords, distinct4, entropy_bits, lane_distribution,
                                 lane_statistics, rank_of)
 from tempera.sampling import NO_FILTERS, Filters, draw, lane_weights, reweight

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import harness
-from conftest import ROOT, SHIPPED_BUNDLE, open_page
+from helpers import ROOT, SHIPPED_BUNDLE, open_page
 from harness import serving_static
 from tempera.bundle import read_weights
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 from tempera.bundle import load_bundle
 from tempera.generate import MAX_LENGTH, PRIME_CHARS, Generator
 from tempera.rng import Mulberry32, lane_seed

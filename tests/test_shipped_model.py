@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import ROOT, SHIPPED_BUNDLE, nietzsche_copy
+from helpers import ROOT, SHIPPED_BUNDLE, nietzsche_copy
 from tempera.bundle import load_bundle
 
 EXCERPT = os.path.join(ROOT, "tests", "data", "nietzsche-held-out-excerpt.txt")
