@@ -121,6 +121,9 @@ def fill_form(page, seed, temperatures, length, rng, mode):
     fields = page.locator("[data-testid=lane-temperature]")
     for lane, temperature in enumerate(temperatures):
         fields.nth(lane).fill(js_number(temperature))
+    # No filters: the pages are shared for the session, and an earlier test may have set some.
+    page.evaluate("""() => document.querySelectorAll('.top-k, .top-p, .min-p').forEach((field) => {
+        if (field.value !== '') { field.value = ''; field.dispatchEvent(new Event('input')); } })""")
 
 
 def generate_from_form(page, timeout=120_000):
