@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { laneStatistics, scoreTotals } from './likelihood.js';
 import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
+import { FILTERS } from './sampling.js';
 import { SeedError } from './vocab.js';
 
 // A run keeps the model it started on, even if another is chosen meanwhile.
@@ -28,7 +29,7 @@ async function generate(session, {
     );
     return {
       lanes: lanes.map(({ temperature, filters, text, records: steps }) => {
-        const lane = { temperature, top_k: filters.topK, top_p: filters.topP, min_p: filters.minP, text };
+        const lane = { temperature, ...Object.fromEntries(FILTERS.map(({ key, jsonName }) => [jsonName, filters[key]])), text };
         return steps ? { ...lane, steps: steps.toJSON(text), stats: laneStatistics(steps, text) } : lane;
       }),
       backend: session.backend.name,

@@ -2,7 +2,7 @@
 // The definitions are in docs/sampling.md ("How likely each character was"); this mirrors
 // tempera/likelihood.py, and tests/test_js_likelihood.py holds the two together.
 // Plain JavaScript numbers are float64, as the contract asks.
-import { filterWeights, filtersActive, NO_FILTERS } from './sampling.js';
+import { filtersActive, laneWeights, NO_FILTERS } from './sampling.js';
 
 // 1 for the most likely character; ties go to the lower vocabulary index.
 // p is read at [offset, offset + size), so one lane of a [lanes × size] array can be ranked.
@@ -19,17 +19,7 @@ export function rankOf(p, index, offset = 0, size = p.length - offset) {
 // The distribution a lane draws from: q of the contract's temperature step, filtered and
 // normalised; one-hot at the greedy pick for T = 0.
 export function laneDistribution(p, temperature, offset = 0, size = p.length - offset, filters = NO_FILTERS) {
-  const q = new Float64Array(size);
-  if (temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < size; i++) if (p[offset + i] > p[offset + best]) best = i;
-    q[best] = 1;
-    return q;
-  }
-  let maxLog = -Infinity;
-  for (let i = 0; i < size; i++) maxLog = Math.max(maxLog, Math.log(p[offset + i]));
-  for (let i = 0; i < size; i++) q[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
-  if (filtersActive(filters)) filterWeights(q, size, filters);
+  const q = laneWeights(p, temperature, offset, size, filters);
   let total = 0;
   for (let i = 0; i < size; i++) total += q[i];
   for (let i = 0; i < size; i++) q[i] /= total;
@@ -133,42 +123,22 @@ export class StepRecords {
     this.count += 1;
   }
 
-  // Entropy of the reweighted distribution, in one pass over the weights w_i =
-  // exp((ln p_i − max ln p) / T): H = ln W − Σ w_i ln w_i / W, with W = Σ w_i. A tiny T sends
-  // every weight but the largest to 0, as in the reference.
+  // Entropy of the lane's distribution from its weights w_i = exp((ln p_i − max ln p) / T),
+  // filtered: H = ln W − Σ w_i ln w_i / W, with W = Σ w_i. A tiny T sends every weight but the
+  // largest to 0, as in the reference.
   entropyOf(p, offset, size, maxLog) {
     const t = this.temperature;
     const weights = this.weights?.length === size ? this.weights : (this.weights = new Float64Array(size));
-    let total = 0;
-    let weighted = 0;
-    for (let i = 0; i < size; i++) {
-      const value = p[offset + i];
-      weights[i] = 0;
-      if (value <= 0) continue;
-      const logWeight = (Math.log(value) - maxLog) / t;
-      const weight = Math.exp(logWeight);
-      if (weight === 0) continue;
-      weights[i] = weight;
-      total += weight;
-      weighted += weight * logWeight;
-    }
-    if (this.removed) [total, weighted] = this.filterOut(p, offset, size, maxLog);
-    this.total = total;
-    return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
-  }
-
-  // The lane's filters applied to this.weights; the sums entropyOf needs, over what is left.
-  filterOut(p, offset, size, maxLog) {
-    const weights = this.weights;
-    filterWeights(weights, size, this.filters, this.removed);
+    laneWeights(p, t, offset, size, this.filters, weights, this.removed);
     let total = 0;
     let weighted = 0;
     for (let i = 0; i < size; i++) {
       if (weights[i] === 0) continue;
       total += weights[i];
-      weighted += weights[i] * ((Math.log(p[offset + i]) - maxLog) / this.temperature);
+      weighted += weights[i] * ((Math.log(p[offset + i]) - maxLog) / t);
     }
-    return [total, weighted];
+    this.total = total;
+    return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
   }
 
   // The TOP_CANDIDATES most likely ids in rank order (ties: lower index first), chosen in

@@ -5,8 +5,8 @@ import { describeRates, measureBackends, measurementKey, remember, remembered } 
 import { fetchCatalog, unavailableLine } from './catalog.js';
 import { scoreTotals } from './likelihood.js';
 import { openModel } from './loaded-model.js';
-import { checkLength, runNotes } from './run-options.js';
-import { checkMinP, checkRngSeed, checkTemperature, checkTopK, checkTopP, SamplingError } from './sampling.js';
+import { checkLength, filtersByKey, runNotes } from './run-options.js';
+import { checkRngSeed, checkTemperature, filtersFromText, SamplingError } from './sampling.js';
 import { readUrl, writeUrl } from './url-state.js';
 import { ControlsView } from './views/controls.js';
 import { FactsView } from './views/facts.js';
@@ -277,8 +277,7 @@ export class Page {
       () => checkTemperature(filled(value, 'the temperature'))));
     const filters = this.lanes.filters().map((fields, lane) => inLane(lane, () => {
       if (fields.unreadable.length) throw new SamplingError(`${fields.unreadable[0]} is not a number`);
-      const read = (value, check, off) => (value.trim() === '' ? off : check(value));
-      return { topK: read(fields.topK, checkTopK, 0), topP: read(fields.topP, checkTopP, 1), minP: read(fields.minP, checkMinP, 0) };
+      return filtersFromText(fields);
     }));
     return {
       seed: typed.seed,
@@ -322,7 +321,7 @@ export class Page {
         {
           seedIds: encoding.ids,
           temperatures: run.temperatures,
-          filters: { topK: run.filters.map((f) => f.topK), topP: run.filters.map((f) => f.topP), minP: run.filters.map((f) => f.minP) },
+          filters: filtersByKey(run.filters),
           length: run.length,
           rngSeed: run.rngSeed,
           mode: run.mode,

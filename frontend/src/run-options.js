@@ -1,7 +1,7 @@
 // What a run may ask for, and what the user is told when the request is trimmed: the page's
 // copy of tempera/generate.py and tempera/sampling.py (docs/sampling.md). Each value and note
 // lives here only; tests/test_js_contract.py holds them to their Python twins.
-import { checkMinP, checkTemperature, checkTopK, checkTopP, SamplingError } from './sampling.js';
+import { checkTemperature, FILTERS, SamplingError } from './sampling.js';
 
 export const MODES = Object.freeze(['stateful', 'window']); // the first is the default
 // The course notebook's temperatures: the page's default lanes.
@@ -44,11 +44,14 @@ function perLane(values, lanes, check, what, off) {
 }
 
 // Each lane's filters, {topK, topP, minP}, from one value each for every lane or one per lane.
-export function laneFilters({ topK, topP, minP } = {}, lanes) {
-  const ks = perLane(topK, lanes, checkTopK, 'top-k', 0);
-  const ps = perLane(topP, lanes, checkTopP, 'top-p', 1);
-  const ms = perLane(minP, lanes, checkMinP, 'min-p', 0);
-  return ks.map((k, lane) => ({ topK: k, topP: ps[lane], minP: ms[lane] }));
+export function laneFilters(values = {}, lanes) {
+  const byKey = FILTERS.map(({ key, check, label, off }) => perLane(values[key], lanes, check, label, off));
+  return Array.from({ length: lanes }, (_, lane) => Object.fromEntries(FILTERS.map(({ key }, f) => [key, byKey[f][lane]])));
+}
+
+// Lanes' filters, [{topK, topP, minP}], as laneFilters takes them: {topK: [one per lane], …}.
+export function filtersByKey(filters) {
+  return Object.fromEntries(FILTERS.map(({ key }) => [key, filters.map((f) => f[key])]));
 }
 
 // A length is a whole number, 0 or more; generation caps it at MAX_LENGTH, and lengthNote says so.

@@ -89,16 +89,32 @@ export function checkMinP(value) {
   return m;
 }
 
-export const NO_FILTERS = Object.freeze({ topK: 0, topP: 1, minP: 0 });
+// The lane filters, the one description the page, its address and the API read: each filter's
+// key in a lane's filters, its name in the address (?k=) and in JSON as tempera writes it, its
+// label (also its field's class), the value that is off, and the check that reads a number or
+// its text.
+export const FILTERS = Object.freeze([
+  Object.freeze({ key: 'topK', urlName: 'k', jsonName: 'top_k', label: 'top-k', off: 0, check: checkTopK, isOn: (k) => k > 0 }),
+  Object.freeze({ key: 'topP', urlName: 'p', jsonName: 'top_p', label: 'top-p', off: 1, check: checkTopP, isOn: (p) => p < 1 }),
+  Object.freeze({ key: 'minP', urlName: 'minp', jsonName: 'min_p', label: 'min-p', off: 0, check: checkMinP, isOn: (m) => m > 0 }),
+]);
 
-export function filtersActive({ topK, topP, minP }) {
-  return topK > 0 || topP < 1 || minP > 0;
+export const NO_FILTERS = Object.freeze(Object.fromEntries(FILTERS.map(({ key, off }) => [key, off])));
+
+export function filtersActive(filters) {
+  return FILTERS.some(({ key, isOn }) => isOn(filters[key]));
 }
 
 // What is on, as a lane's label says it: "top-k 40 · min-p 0.1" ('' when nothing is).
-export function filtersLabel({ topK, topP, minP }) {
-  return [topK > 0 ? `top-k ${topK}` : '', topP < 1 ? `top-p ${topP}` : '', minP > 0 ? `min-p ${minP}` : '']
-    .filter(Boolean).join(' · ');
+export function filtersLabel(filters) {
+  return FILTERS.filter(({ key, isOn }) => isOn(filters[key]))
+    .map(({ key, label }) => `${label} ${filters[key]}`).join(' · ');
+}
+
+// A lane's filters from their text as typed, {topK: '40', topP: '', ...}: an empty text is off;
+// a value that is no filter value throws SamplingError.
+export function filtersFromText(texts) {
+  return Object.fromEntries(FILTERS.map(({ key, off, check }) => [key, texts[key].trim() === '' ? off : check(texts[key])]));
 }
 
 // Scratch arrays by vocabulary size: a draw runs for every lane at every step.
@@ -160,19 +176,30 @@ export function filterWeights(w, size, { topK, topP, minP }, removed = null) {
   }
 }
 
-// The index drawn by uniform u at this temperature, after the lane's filters, from
-// probabilities p[offset .. offset+size). T = 0 is greedy and ignores the filters.
-export function draw(p, temperature, u, offset = 0, size = p.length - offset, filters = NO_FILTERS) {
+// The weights a lane draws from, unnormalised (tempera/sampling.py's lane_weights), for
+// p[offset .. offset + size), written into `out`: w_i = exp((ln p_i − max ln p) / T), then the
+// lane's filters (`removed` as filterWeights takes it). T = 0 is one-hot at the greedy pick
+// (the lower index among equals), the filters ignored.
+export function laneWeights(p, temperature, offset = 0, size = p.length - offset, filters = NO_FILTERS,
+  out = new Float64Array(size), removed = null) {
   if (temperature === 0) {
     let best = 0;
     for (let i = 1; i < size; i++) if (p[offset + i] > p[offset + best]) best = i;
-    return best;
+    out.fill(0, 0, size);
+    out[best] = 1;
+    return out;
   }
   let maxLog = -Infinity;
   for (let i = 0; i < size; i++) maxLog = Math.max(maxLog, Math.log(p[offset + i]));
-  const weights = scratchFor(size).weights;
-  for (let i = 0; i < size; i++) weights[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
-  if (filtersActive(filters)) filterWeights(weights, size, filters);
+  for (let i = 0; i < size; i++) out[i] = Math.exp((Math.log(p[offset + i]) - maxLog) / temperature);
+  if (filtersActive(filters)) filterWeights(out, size, filters, removed);
+  return out;
+}
+
+// The index drawn by uniform u at this temperature, after the lane's filters, from
+// probabilities p[offset .. offset+size). T = 0 is greedy and ignores the filters.
+export function draw(p, temperature, u, offset = 0, size = p.length - offset, filters = NO_FILTERS) {
+  const weights = laneWeights(p, temperature, offset, size, filters, scratchFor(size).weights);
   let total = 0;
   for (let i = 0; i < size; i++) total += weights[i];
   const target = u * total;

@@ -4,7 +4,7 @@
 // held and says what the page uses instead.
 import { BACKENDS, MEASURE_ALL } from './backend.js';
 import { MAX_LANES, MODES, NOTEBOOK_TEMPERATURES } from './run-options.js';
-import { checkMinP, checkTopK, checkTopP, MAX_RNG_SEED, NO_FILTERS } from './sampling.js';
+import { FILTERS, MAX_RNG_SEED, NO_FILTERS } from './sampling.js';
 import { quote } from './url-guard.js';
 
 // What the page shows when the address says nothing: its own seed and length, the contract's
@@ -71,18 +71,11 @@ function readTemperatures(value, notes) {
   return used;
 }
 
-// The URL's name, the filter's key and check, for each lane filter.
-const FILTER_PARAMS = [
-  { name: 'k', key: 'topK', check: checkTopK },
-  { name: 'p', key: 'topP', check: checkTopP },
-  { name: 'minp', key: 'minP', check: checkMinP },
-];
-
 // Each lane's filters from k=, p= and minp=: one value for every lane or a list of one per lane,
 // an empty item meaning off. A value that is no filter value is off, with a note.
 function readFilters(params, lanes, notes) {
   const filters = Array.from({ length: lanes }, () => ({ ...NO_FILTERS }));
-  FILTER_PARAMS.forEach(({ name, key, check }) => {
+  FILTERS.forEach(({ urlName: name, key, check }) => {
     const value = params.get(name);
     if (value === null) return;
     let items = value.split(',');
@@ -153,10 +146,10 @@ export function writeUrl(run) {
   const params = new URLSearchParams(window.location.search);
   params.set('seed', run.seed);
   params.set('t', run.temperatures.join(','));
-  FILTER_PARAMS.forEach(({ name, key }) => {
+  FILTERS.forEach(({ urlName: name, key, off }) => {
     // Only the filters some lane uses: a link without them is the run without them.
     const values = run.filters.map((f) => f[key]);
-    if (values.some((v) => v !== NO_FILTERS[key])) params.set(name, values.join(','));
+    if (values.some((v) => v !== off)) params.set(name, values.join(','));
     else params.delete(name);
   });
   params.set('len', String(run.length));

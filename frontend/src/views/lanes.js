@@ -3,7 +3,7 @@
 // as text, never markup.
 import { LaneTally } from '../likelihood.js';
 import { MAX_LANES } from '../run-options.js';
-import { checkMinP, checkTopK, checkTopP, filtersLabel, NO_FILTERS } from '../sampling.js';
+import { FILTERS, filtersFromText, filtersLabel, NO_FILTERS } from '../sampling.js';
 import { LaneText } from './lane-text.js';
 import { showStats } from './lane-stats.js';
 import { inspectTextBy } from './text-inspection.js';
@@ -14,21 +14,15 @@ const REDRAW_SHARE = 5; // after a redraw of d ms, the next waits 5·d: drawing 
 // it costs the browser several times more, and that time would come out of the model's)
 const REDRAW_MS = { plain: 100, coloured: 200 };
 
-// The filter fields of a lane: the class of their input, their key, the value that is off.
-const FILTER_FIELDS = [
-  { className: 'top-k', key: 'topK', off: 0, check: checkTopK },
-  { className: 'top-p', key: 'topP', off: 1, check: checkTopP },
-  { className: 'min-p', key: 'minP', off: 0, check: checkMinP },
-];
-
 // A lane's filters as its fields hold them: {topK, topP, minP} as typed ('' when empty), and
-// the names of fields whose text is no number (a number input then holds '').
+// the labels of fields whose text is no number (a number input then holds ''). Each field's
+// class is its filter's label.
 function typedFilters(lane) {
   const typed = { unreadable: [] };
-  FILTER_FIELDS.forEach(({ className, key }) => {
-    const input = lane.querySelector(`.${className}`);
+  FILTERS.forEach(({ label, key }) => {
+    const input = lane.querySelector(`.${label}`);
     typed[key] = input.value;
-    if (input.validity.badInput) typed.unreadable.push(className);
+    if (input.validity.badInput) typed.unreadable.push(label);
   });
   return typed;
 }
@@ -38,8 +32,7 @@ function typedFilters(lane) {
 export function readableFilters(typed) {
   if (typed.unreadable.length) return null;
   try {
-    return Object.fromEntries(FILTER_FIELDS.map(({ key, off, check }) => [
-      key, typed[key].trim() === '' ? off : check(typed[key])]));
+    return filtersFromText(typed);
   } catch {
     return null;
   }
@@ -107,15 +100,15 @@ export class LanesView {
       this.showFilters(lane);
     };
     input.value = String(temperature);
-    FILTER_FIELDS.forEach(({ className, key, off }) => {
-      const field = lane.querySelector(`.${className}`);
+    FILTERS.forEach(({ label, key, off }) => {
+      const field = lane.querySelector(`.${label}`);
       field.value = filters[key] === off ? '' : String(filters[key]);
       field.addEventListener('input', () => {
         sync();
         this.temperatureHandler();
       });
     });
-    lane.querySelector('.filters').open = FILTER_FIELDS.some(({ key, off }) => filters[key] !== off);
+    lane.querySelector('.filters').open = FILTERS.some(({ key, off }) => filters[key] !== off);
     input.addEventListener('input', () => {
       sync();
       this.temperatureHandler();
@@ -192,8 +185,8 @@ export class LanesView {
     lanes.forEach((lane, index) => {
       lane.querySelector('.remove').disabled = this.running || lanes.length <= 1;
       lane.querySelector('.temperature').disabled = this.running;
-      FILTER_FIELDS.forEach(({ className }) => {
-        lane.querySelector(`.${className}`).disabled = this.running;
+      FILTERS.forEach(({ label }) => {
+        lane.querySelector(`.${label}`).disabled = this.running;
       });
       lane.querySelector('.score-lane').disabled = this.running || this.texts.get(lane).length === 0;
       const name = `lane ${index + 1}`;
