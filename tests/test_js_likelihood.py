@@ -67,7 +67,7 @@ def test_records_and_lane_statistics_agree(temperature):
     text = "".join(rng.choice(list("ab 😀永c"), size=len(steps)))
     ids = [int(i) for i in rng.integers(11, size=len(steps))]
     got = run_node("""
-        const records = new likelihood.StepRecords(input.steps.length, { temperature: input.t, vocabSize: 11 });
+        const records = new likelihood.LaneRecords(input.steps.length, { temperature: input.t, vocabSize: 11 });
         const tally = new likelihood.LaneTally(11);
         input.steps.forEach((s, at) => {
           records.record(s.p, s.chosen, s.u);
@@ -176,7 +176,7 @@ def test_records_with_filters_agree(temperature):
             {"p": p.tolist(), "u": u, "chosen": draw(p, temperature, u, filters)}
             for p in big for u in rng.random(3).tolist()]})
     got = run_node("""console.log(JSON.stringify(input.runs.map((run) => {
-        const records = new likelihood.StepRecords(run.steps.length,
+        const records = new likelihood.LaneRecords(run.steps.length,
           { temperature: input.t, vocabSize: run.size, filters: run.filters });
         run.steps.forEach((s) => records.record(s.p, s.chosen, s.u));
         return run.steps.map((s, at) => [records.entropyBits[at], records.q[at], records.candidates(at)]);

@@ -1,6 +1,6 @@
 // Generation: every temperature lane advances together, one batched LSTM step per character.
 import { checkLength, checkMode, checkTemperatures, laneFilters, MAX_LENGTH, PRIME_CHARS } from './run-options.js';
-import { StepRecords } from './likelihood.js';
+import { LaneRecords } from './likelihood.js';
 import { SeedError } from './vocab.js';
 import { checkRngSeed, draw, LaneUniforms } from './sampling.js';
 import { LookaheadStepper, probabilitiesAfter, ReadBackStepper, scoreStepper, WindowStepper } from './steppers.js';
@@ -106,7 +106,7 @@ export class Generator {
     const size = this.vocab.size;
     const texts = temps.map(() => '');
     const laneRecords = temps.map((temperature, lane) => (records
-      ? new StepRecords(steps, { vocabSize: size, temperature, filters: filters[lane] }) : null));
+      ? new LaneRecords(steps, { vocabSize: size, temperature, filters: filters[lane] }) : null));
     const result = () => temps.map((temperature, lane) => ({
       temperature, filters: filters[lane], text: texts[lane], records: laneRecords[lane],
     }));
@@ -140,7 +140,7 @@ export class Generator {
   }
 
   // How likely each character of `ids` after the first is under the model, given the ones
-  // before it (docs/sampling.md): StepRecords at T = 1, one per scored character. Stateful: one
+  // before it (docs/sampling.md): LaneRecords at T = 1, one per scored character. Stateful: one
   // pass from a zero state; window: the last maxlen ids before each, from a zero state.
   // onProgress(scored, total) is called between slices of work.
   async score(ids, mode, { signal, onProgress, shouldStop } = {}) {
@@ -149,7 +149,7 @@ export class Generator {
       throw new SeedError('a text to score needs at least two characters the model knows: the first is the context of the second');
     }
     const total = ids.length - 1;
-    const records = new StepRecords(total, { withU: false, vocabSize: this.vocab.size });
+    const records = new LaneRecords(total, { withU: false, vocabSize: this.vocab.size });
     const stepper = scoreStepper(this.step, ids, mode, this.maxlen);
     const size = this.vocab.size;
     let lastTurn = performance.now();

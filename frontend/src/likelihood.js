@@ -2,7 +2,9 @@
 // The definitions are in docs/sampling.md ("How likely each character was"); this mirrors
 // tempera/likelihood.py, and tests/test_js_likelihood.py holds the two together.
 // Plain JavaScript numbers are float64, as the contract asks.
-import { filtersActive, laneWeights, NO_FILTERS } from './sampling.js';
+import { CandidateStore } from './candidates.js';
+import { laneWeights, NO_FILTERS } from './sampling.js';
+import { StepRecords } from './step-records.js';
 
 // 1 for the most likely character; ties go to the lower vocabulary index.
 // p is read at [offset, offset + size), so one lane of a [lanes × size] array can be ranked.
@@ -50,155 +52,28 @@ export function distinct4(text) {
   return seen.size / (chars.length - 3);
 }
 
-// How many of the model's top candidates each step keeps for the inspector.
-export const TOP_CANDIDATES = 10;
-const FIRST_ALLOCATION = 4096; // characters of records a run starts with
-
-// One lane's (or one scored text's) per-character records in typed arrays, allocated once for
-// the run's length: a long run is hundreds of thousands of characters, which must not become
-// as many objects. Beside the contract's p, rank, entropy_bits and u, each step keeps the lane's
-// q of the drawn character and its top candidates (ids, p and q, computed in float64 and kept
-// in float32: 1e-7 is far below what a bar or a percentage shows), so the inspector can show
-// any step without keeping the whole distribution.
-export class StepRecords {
-  // capacity: the most characters the run can have; the arrays start small and grow towards
-  // it, so a run that is stopped early (or starts) does not pay for its whole length at once.
-  constructor(capacity, { withU = true, vocabSize = 256, temperature = 1, filters = NO_FILTERS } = {}) {
-    this.count = 0;
-    this.capacity = capacity;
-    this.temperature = temperature; // the lane's: what its q is (1 when scoring)
-    this.filters = filters; // the lane's, which set some of its q to 0 (none when scoring)
-    // removed[i]: the filters took character i out at the step being recorded
-    this.removed = filtersActive(filters) && temperature !== 0 ? new Uint8Array(vocabSize) : null;
-    this.withU = withU;
-    this.Ids = vocabSize <= 256 ? Uint8Array : Uint16Array;
-    this.allocate(Math.min(capacity, FIRST_ALLOCATION));
-    this.weights = null; // the lane's weights at the step being recorded: q_i = weights[i] / total
-    this.total = 1;
-    this.topCount = Math.min(TOP_CANDIDATES, vocabSize);
+// A lane's (or a scored text's) records as the page keeps them: the contract's StepRecords
+// and, beside each step, the inspector's candidates.
+export class LaneRecords extends StepRecords {
+  constructor(capacity, options = {}) {
+    super(capacity, options);
+    this.store = new CandidateStore(options.vocabSize ?? 256);
   }
 
-  // Room for `size` characters, keeping what is recorded.
-  allocate(size) {
-    const kept = (array, Type, width = 1) => {
-      const next = new Type(size * width);
-      if (array) next.set(array.subarray(0, this.count * width));
-      return next;
-    };
-    this.p = kept(this.p, Float64Array);
-    this.rank = kept(this.rank, Uint32Array);
-    this.entropyBits = kept(this.entropyBits, Float64Array);
-    this.u = this.withU ? kept(this.u, Float64Array) : null;
-    this.q = kept(this.q, Float32Array); // the drawn character's probability in the lane
-    this.topIds = kept(this.topIds, this.Ids, TOP_CANDIDATES);
-    this.topP = kept(this.topP, Float32Array, TOP_CANDIDATES);
-    this.topQ = kept(this.topQ, Float32Array, TOP_CANDIDATES);
-    this.topRemoved = kept(this.topRemoved, Uint16Array); // bit k: top candidate k was filtered out
-    this.allocated = size;
-  }
-
-  // The character `chosen` drawn from p[offset .. offset + size) at the lane's temperature with
-  // uniform u (null when scoring: the distribution is p itself).
   record(p, chosen, u = null, offset = 0, size = p.length - offset) {
-    if (this.count === this.allocated) {
-      if (this.count === this.capacity) throw new RangeError('StepRecords: the run is longer than its records');
-      this.allocate(Math.min(this.capacity, 2 * this.allocated));
-    }
     const at = this.count;
-    const mine = p[offset + chosen];
-    const t = this.temperature;
-    let rank = 1;
-    let largest = 0;
-    for (let i = 0; i < size; i++) {
-      const other = p[offset + i];
-      if (other > mine || (other === mine && i < chosen)) rank += 1;
-      if (other > largest) largest = other;
-    }
-    this.p[at] = mine;
-    this.rank[at] = rank;
-    this.entropyBits[at] = t === 0 ? 0 : this.entropyOf(p, offset, size, Math.log(largest));
-    if (this.u) this.u[at] = u;
-    this.q[at] = this.laneShare(chosen, rank === 1);
-    this.keepTop(p, offset, size, at);
-    this.count += 1;
+    const rank = super.record(p, chosen, u, offset, size);
+    this.store.keep(this, at, p, chosen, rank, offset, size);
+    return rank;
   }
 
-  // Entropy of the lane's distribution from its weights w_i = exp((ln p_i − max ln p) / T),
-  // filtered: H = ln W − Σ w_i ln w_i / W, with W = Σ w_i. A tiny T sends every weight but the
-  // largest to 0, as in the reference.
-  entropyOf(p, offset, size, maxLog) {
-    const t = this.temperature;
-    const weights = this.weights?.length === size ? this.weights : (this.weights = new Float64Array(size));
-    laneWeights(p, t, offset, size, this.filters, weights, this.removed);
-    let total = 0;
-    let weighted = 0;
-    for (let i = 0; i < size; i++) {
-      if (weights[i] === 0) continue;
-      total += weights[i];
-      weighted += weights[i] * ((Math.log(p[offset + i]) - maxLog) / t);
-    }
-    this.total = total;
-    return Math.max(0, Math.log(total) - weighted / total) / Math.LN2;
+  // The drawn character's probability in the lane, per step.
+  get q() {
+    return this.store.q;
   }
 
-  // The TOP_CANDIDATES most likely ids in rank order (ties: lower index first), chosen in
-  // float64 by insertion, then kept in float32.
-  keepTop(p, offset, size, at) {
-    const kept = this.topCount;
-    const ids = this.scratchIds ?? (this.scratchIds = new Int32Array(kept));
-    const values = this.scratchValues ?? (this.scratchValues = new Float64Array(kept));
-    let filled = 0;
-    for (let i = 0; i < size; i++) {
-      const value = p[offset + i];
-      if (filled === kept && value <= values[kept - 1]) continue;
-      let j = Math.min(filled, kept - 1);
-      while (j > 0 && values[j - 1] < value) {
-        ids[j] = ids[j - 1];
-        values[j] = values[j - 1];
-        j -= 1;
-      }
-      ids[j] = i;
-      values[j] = value;
-      if (filled < kept) filled += 1;
-    }
-    const base = at * TOP_CANDIDATES;
-    let removedBits = 0;
-    for (let k = 0; k < kept; k++) {
-      this.topIds[base + k] = ids[k];
-      this.topP[base + k] = values[k];
-      this.topQ[base + k] = this.laneShare(ids[k], k === 0);
-      if (this.removed && this.removed[ids[k]]) removedBits |= 1 << k;
-    }
-    this.topRemoved[at] = removedBits;
-  }
-
-  // The lane's probability (its reweighted q) of character `id` at the step being recorded; at
-  // T = 0 the greedy pick has 1, everything else 0.
-  laneShare(id, isTop1) {
-    if (this.temperature === 0) return isTop1 ? 1 : 0;
-    return this.weights[id] / this.total;
-  }
-
-  // Step `at`'s top candidates: [{id, p, q, removed}] in rank order; removed: the lane's
-  // filters took it out.
   candidates(at) {
-    const base = at * TOP_CANDIDATES;
-    return Array.from({ length: this.topCount }, (_, k) => ({
-      id: this.topIds[base + k], p: this.topP[base + k], q: this.topQ[base + k],
-      removed: Boolean(this.topRemoved[at] & (1 << k)),
-    }));
-  }
-
-  // The records as plain objects with the names the Python reference uses.
-  toJSON(text) {
-    const chars = Array.from(text);
-    return Array.from({ length: this.count }, (_, i) => ({
-      char: chars[i],
-      p: this.p[i],
-      rank: this.rank[i],
-      entropy_bits: this.entropyBits[i],
-      ...(this.u ? { u: this.u[i] } : {}),
-    }));
+    return this.store.candidates(at);
   }
 }
 

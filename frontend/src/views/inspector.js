@@ -22,7 +22,7 @@ export class InspectorView {
     this.source = null;
   }
 
-  // source: {label, text (LaneText), records (StepRecords), vocab, scoring}; `announce` puts the
+  // source: {label, text (LaneText), records (LaneRecords), vocab, scoring}; `announce` puts the
   // facts in the live line too (for keyboard and taps, not for a pointer passing over text).
   show(source, step, { announce = false } = {}) {
     const { records, text, vocab, scoring } = source;

@@ -198,7 +198,7 @@ export class LanesView {
   }
 
   // A writer for a run from `seedText` with the model's `vocab`: the seed shown in every lane,
-  // their text emptied. Call begin(records) with the run's StepRecords per lane (null entries:
+  // their text emptied. Call begin(records) with the run's LaneRecords per lane (null entries:
   // plain text, no likelihood) before the first push.
   writer(seedText, vocab) {
     this.vocab = vocab;

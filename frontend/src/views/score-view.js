@@ -72,7 +72,7 @@ export class ScoreView {
     this.unknown.hidden = true;
   }
 
-  // report: the totals of window.tempera.score (api.js scoreTotals); records: the StepRecords
+  // report: the totals of window.tempera.score (api.js scoreTotals); records: the LaneRecords
   // behind them.
   // note: what the text lost on the way in (lowercased, characters dropped), or ''.
   show(report, records, vocab, note = '') {
