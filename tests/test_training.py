@@ -35,11 +35,13 @@ def test_each_epoch_prints_losses_and_the_notebooks_samples(trained_run):
     for epoch in (1, 2):
         assert f"epoch {epoch}: train " in result.stdout
     assert "nats/char" in result.stdout and "bits/char" in result.stdout
-    assert result.stdout.count("--- Generating with seed:") == 2
+    # Samples follow a time schedule (a small share of the wall time), not every epoch.
+    printed = result.stdout.count("--- Generating with seed:")
+    assert 1 <= printed <= 2
     for t in (0.2, 0.5, 1.0, 1.2):
-        assert result.stdout.count(f"------ temperature: {t}\n") == 2
+        assert result.stdout.count(f"------ temperature: {t}\n") == printed
     samples = open(os.path.join(trained_run[0], "samples.txt"), encoding="utf-8").read()
-    assert samples.count("=== epoch") == 2
+    assert samples.count("=== epoch") == printed
 
 
 def test_config_records_the_recipe(trained_run):
@@ -132,6 +134,45 @@ def test_time_budget_stops_training(small_corpus, tmp_path):
     history = json.load(open(os.path.join(run, "history.json")))
     assert 1 <= len(history) < 500
     assert "time budget" in result.stdout
+
+
+# What the test's own clock adds to the command's: starting the process and reading its end.
+PROCESS_ALLOWANCE_SECONDS = 2.0
+# A budget that holds on a busy machine of two cores: before its first checkpoint a command
+# imports TensorFlow and builds the training step's graph (over 30 s together at a load of 10).
+BUDGET_MINUTES = 0.6
+
+
+def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_path):
+    """--time-budget is the wall clock from the process's start to its end: TensorFlow's import,
+    the baselines, the evaluations, the samples and the last checkpoint included. The run it
+    leaves resumes, and exports."""
+    from tempera.export.bundle_export import export_run
+
+    run, bundle = str(tmp_path / "run"), str(tmp_path / "bundle")
+    started = time.monotonic()
+    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--units", "16",
+                     "--epochs", "100000", "--time-budget", str(BUDGET_MINUTES), "--verbose", "0")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    budget = BUDGET_MINUTES * 60
+    assert wall <= budget * 1.05 + PROCESS_ALLOWANCE_SECONDS, (wall, result.stdout[-2000:])
+    timing = json.load(open(os.path.join(run, "config.json")))["timing"]
+    assert timing["budget_seconds"] == budget and 0 < timing["train_seconds"] < timing["wall_seconds"]
+    assert timing["eval_seconds"] + timing["samples_seconds"] < timing["wall_seconds"]
+    assert result.stdout.splitlines()[-1].startswith(
+        f"wall {timing['wall_seconds']:.1f} s of a {budget:.0f} s budget: training ")
+    state = json.load(open(os.path.join(run, "state.json")))
+    history = json.load(open(os.path.join(run, "history.json")))
+    assert state["epochs_done"] == history[-1]["epoch"] >= 1
+    assert os.path.isfile(os.path.join(run, state["checkpoint"]))
+    again = run_cli("train", "--run", run, "--epochs", str(state["epochs_done"] + 1), "--verbose", "0")
+    assert again.returncode == 0, again.stderr
+    assert f"after epoch {state['epochs_done']}" in again.stdout
+    assert json.load(open(os.path.join(run, "state.json")))["epochs_done"] == state["epochs_done"] + 1
+    meta = export_run(run, bundle)
+    assert 1 <= meta["epochs"] <= state["epochs_done"] + 1
+    assert os.path.isfile(os.path.join(bundle, "model.json"))
 
 
 def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path):

@@ -21,28 +21,34 @@ def _windows(ids: tf.Tensor, starts: np.ndarray, length: int, batch: int) -> tf.
                        num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def every_step_batches(ids, seq_len, batch, vocab_size, rng: np.random.Generator):
+def every_step_batches(ids, seq_len, batch, vocab_size, rng: np.random.Generator, passes=1):
     """One epoch of (one-hot x, next ids y) sequences; every position is a target.
 
-    Non-overlapping sequences of seq_len + 1 ids from a random first offset, shuffled.
+    Non-overlapping sequences of seq_len + 1 ids from a random first offset, shuffled; with
+    passes > 1, that many such passes over the text one after another, each shuffled anew.
     """
-    offset = int(rng.integers(seq_len))
-    starts = np.arange(offset, len(ids) - seq_len, seq_len)
-    rng.shuffle(starts)
+    starts = []
+    for _ in range(passes):
+        offset = int(rng.integers(seq_len))
+        starts.append(np.arange(offset, len(ids) - seq_len, seq_len))
+        rng.shuffle(starts[-1])
+    starts = np.concatenate(starts)
     return _windows(ids_tensor(ids), starts, seq_len + 1, batch).map(
         lambda w: (tf.one_hot(w[:, :-1], vocab_size), w[:, 1:])).prefetch(tf.data.AUTOTUNE)
 
 
 def last_step_batches(ids, window, step, batch, vocab_size, rng: np.random.Generator | None,
-                      cache=False):
+                      cache=False, passes=1, starts=None):
     """(one-hot window, next id) pairs: windows of `window` chars taken every `step` chars.
 
     This is the notebook's data (window 60, step 3), and, unshuffled and cached, the held-out
-    set. The cache holds the id windows: their one-hot batches are vocab_size times larger.
+    set (or `starts`, a chosen part of it). The cache holds the id windows: their one-hot
+    batches are vocab_size times larger. With passes > 1, each pass is shuffled anew.
     """
-    starts = np.arange(0, len(ids) - window, step)
+    if starts is None:
+        starts = np.arange(0, len(ids) - window, step)
     if rng is not None:
-        rng.shuffle(starts)
+        starts = np.concatenate([rng.permutation(starts) for _ in range(passes)])
     windows = _windows(ids_tensor(ids), starts, window + 1, batch)
     if cache:
         windows = windows.cache()

@@ -25,7 +25,7 @@ from .options import is_chief, read_tf_config
 CPU_DEVICES_VARIABLE = "TEMPERA_CPU_DEVICES"
 RESTARTS_VARIABLE = "TEMPERA_WORKER_RESTARTS"  # how often this worker has restarted itself
 MAX_RESTARTS = 20
-AGREED_VALUES = 3  # what workers agree on is 0, 1 or 2 (training's stop reasons)
+AGREED_VALUES = 4  # what workers agree on is 0 to 3 (training's stop reasons)
 
 
 def _logical_cpus(count: int) -> list:
@@ -84,7 +84,7 @@ class Cluster:
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def agreed(self, value: int) -> int:
-        """The largest of every worker's `value` (0, 1 or 2). Every worker must call this at the
+        """The largest of every worker's `value` (0 to 3). Every worker must call this at the
         same point: it is how they all stop (for Ctrl-C, the time budget, patience) at the same
         batch."""
         if self._counts_function is None:

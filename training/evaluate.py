@@ -1,9 +1,13 @@
 """The held-out metric: the recipe's maxlen characters of context (from a zero state) -> the next.
 
 Both shipped recipes keep maxlen at 60, so the notebook's model and ours are compared fairly.
+Between epochs a fixed, evenly spread part of the held-out windows is measured (the whole set
+can cost more than an epoch of training); the whole set is measured for the run's best epoch.
 """
 
 import math
+
+import numpy as np
 
 from tempera.held_out import held_out_step
 
@@ -11,19 +15,45 @@ from .dataset import last_step_batches
 from .model import build_model
 
 EVAL_BATCH = 1024
+MIN_SUBSET_WINDOWS = 256  # fewer make the epochs' figures too noisy to choose the best by
+
+
+def spread(count: int, chosen: int) -> np.ndarray:
+    """`chosen` indices of range(count), evenly spread from first to last."""
+    if chosen >= count:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, chosen).round().astype(np.int64))
 
 
 class HeldOut:
     def __init__(self, val_ids, vocab_size: int, units: int, layers: int, maxlen: int):
         self.model = build_model(vocab_size, units, layers, window=maxlen, every_step=False)
         self.model.compile(loss="sparse_categorical_crossentropy")
-        self.batches = last_step_batches(val_ids, maxlen, held_out_step(len(val_ids)),
-                                         EVAL_BATCH, vocab_size, rng=None, cache=True)
+        self.val_ids, self.vocab_size, self.maxlen = val_ids, vocab_size, maxlen
+        self.starts = np.arange(0, len(val_ids) - maxlen, held_out_step(len(val_ids)))
+        self.windows = len(self.starts)
+        self.subset_windows = self.windows
+        self._batches = {}
 
-    def loss(self, trained_model) -> float:
-        """Mean held-out loss in nats/char of the trained model's weights."""
-        self.model.set_weights(trained_model.get_weights())
-        return float(self.model.evaluate(self.batches, verbose=0))
+    def use_subset(self, windows: int) -> int:
+        """Measure `windows` of the windows (at least MIN_SUBSET_WINDOWS) between epochs."""
+        self.subset_windows = min(self.windows, max(MIN_SUBSET_WINDOWS, int(windows)))
+        return self.subset_windows
+
+    def batches(self, windows: int):
+        if windows not in self._batches:
+            starts = self.starts[spread(self.windows, windows)]
+            self._batches[windows] = last_step_batches(
+                self.val_ids, self.maxlen, 1, EVAL_BATCH, self.vocab_size, rng=None, cache=True,
+                starts=starts)
+        return self._batches[windows]
+
+    def loss(self, trained_model=None, weights=None, whole=False) -> float:
+        """Mean held-out loss in nats/char of the trained model's weights (or `weights`): on
+        the subset, or on every window."""
+        self.model.set_weights(weights if weights is not None else trained_model.get_weights())
+        windows = self.windows if whole else self.subset_windows
+        return float(self.model.evaluate(self.batches(windows), verbose=0))
 
 
 def bits(nats: float) -> float:

@@ -14,41 +14,66 @@ from tempera.held_out import split_held_out
 
 from .dataset import every_step_batches, ids_tensor, last_step_batches, shard_in_memory
 from .distribute import Cluster, cluster_lost, restart_to_rejoin
-from .evaluate import HeldOut
+from .evaluate import MIN_SUBSET_WINDOWS, HeldOut
 from .model import build_model
 from .recipes import Recipe
 from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
-from .samples import epoch_samples
+from .clock import WallClock
+from .samples import epoch_samples, expected_seconds
 
 
 BACKUP_EVERY = 100  # multi-worker: batches between backups of the training state
+# With a time budget an epoch is a slice of time (passes over the text, each shuffled anew, or
+# part of one on a big text): about this share of the budget, and long enough that measuring
+# the held-out part after it costs at most EVAL_SHARE of its training.
+EPOCH_BUDGET_SHARE = 1 / 8
+MIN_EPOCH_SECONDS, MAX_EPOCH_SECONDS = 5.0, 300.0
+EPOCH_CHARS = 4_000_000  # the most characters one time-sliced epoch can reach
+EVAL_SHARE = 0.05  # of an epoch's training time, for the held-out part measured after it
+WHOLE_EVAL_SHARE = 0.03  # of the budget, for the whole held-out set measured at the end
+SAMPLE_SHARE = 0.02  # of the wall time, for the samples printed between epochs
+GO_ON, EPOCH_FULL, OUT_OF_TIME, INTERRUPTED = range(4)  # what the workers agree on after a batch
 
 
 class StopFlags(keras.callbacks.Callback):
-    """Ends an epoch early, after the current batch, on Ctrl-C or when time is up. With several
+    """Ends an epoch early, after the current batch: on Ctrl-C, when the time budget is used up
+    (but for what must follow), or when a time-sliced epoch is long enough. With several
     workers the chief's clock decides, and every worker stops at the same batch: they agree
     after each batch."""
 
-    def __init__(self, deadline: float | None, cluster: Cluster):
+    def __init__(self, clock: WallClock, cluster: Cluster):
         super().__init__()
-        self.deadline = deadline
-        self.cluster = cluster
+        self.clock, self.cluster = clock, cluster
         self.interrupted = False
         self.out_of_time = False
+        self.epoch_ends_at = None  # time.monotonic() at which this epoch is long enough
+        self.batch_started = None
 
     def on_sigint(self, signum, frame):
         self.interrupted = True
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C quits at once
         print("\nCtrl-C: finishing this batch, then saving (Ctrl-C again to quit now)", flush=True)
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch_started = time.monotonic()
+
     def on_train_batch_end(self, batch, logs=None):
-        if self.cluster.is_chief and self.deadline is not None and time.monotonic() > self.deadline:
-            self.out_of_time = True
+        now = time.monotonic()
+        if batch > 0:  # the first batch of a fit includes making its graph
+            self.clock.batch_seconds = now - self.batch_started
+        level = GO_ON
+        if self.cluster.is_chief:
+            if self.clock.out_of_time():
+                level = OUT_OF_TIME
+            elif self.epoch_ends_at is not None and now > self.epoch_ends_at:
+                level = EPOCH_FULL
+        if self.interrupted:
+            level = INTERRUPTED
         if self.cluster.workers > 1:
-            # Ctrl-C on any worker (2), or the chief's time budget (1), stops them all here.
-            level = self.cluster.agreed(2 if self.interrupted else 1 if self.out_of_time else 0)
-            self.interrupted, self.out_of_time = level == 2, level == 1
-        if self.interrupted or self.out_of_time:
+            # Ctrl-C on any worker, or the chief's clock, stops them all here.
+            level = self.cluster.agreed(level)
+        self.interrupted, self.out_of_time = level == INTERRUPTED, level == OUT_OF_TIME
+        if level != GO_ON:
             self.model.stop_training = True
 
 
@@ -63,10 +88,11 @@ def compile_model(recipe: Recipe, vocab_size: int):
     return model
 
 
-def training_batches(recipe: Recipe, ids, vocab_size: int, rng):
+def training_batches(recipe: Recipe, ids, vocab_size: int, rng, passes: int = 1):
     if recipe.every_step:
-        return every_step_batches(ids, recipe.seq_len, recipe.batch, vocab_size, rng)
-    return last_step_batches(ids, recipe.seq_len, recipe.window_step, recipe.batch, vocab_size, rng)
+        return every_step_batches(ids, recipe.seq_len, recipe.batch, vocab_size, rng, passes)
+    return last_step_batches(ids, recipe.seq_len, recipe.window_step, recipe.batch, vocab_size,
+                             rng, passes=passes)
 
 
 def train(run: RunFolder, config: dict, resuming: bool, corpus, vocab, args) -> int:
@@ -129,19 +155,32 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
     print(cluster.describe(recipe.batch), flush=True)
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
+    if resuming and not config.get("eval_windows") and run.history():
+        config["eval_windows"] = held_out.windows  # its epochs were measured on every window
+    # The run's first evaluation tries the fewest windows, and chooses how many from its cost.
+    held_out.use_subset(config.get("eval_windows") or MIN_SUBSET_WINDOWS)
+    clock = WallClock(getattr(args, "started", None) or time.monotonic(), args.time_budget)
     epochs = EpochLoop(writes, config, recipe, model, vocab, corpus, held_out, args, cluster,
-                       backup_dir=run.file(BACKUP_FOLDER))
+                       backup_dir=run.file(BACKUP_FOLDER), clock=clock)
     status = epochs.run(ids_tensor(train_ids), state)
     if cluster.is_chief:
         # What is left of the backups (other workers' empty temporary folders): training
         # stopped on purpose, so there is nothing mid-epoch to resume from.
         shutil.rmtree(run.file(BACKUP_FOLDER), ignore_errors=True)
-    best = writes.best_epoch() if cluster.is_chief and writes.history() else None
+    if not cluster.is_chief or status != 0 or not writes.history():
+        return status
+    best = epochs.measure_best_whole()
     if best:
-        print(f"best held-out loss {best['val_loss']:.4f} nats/char at epoch {best['epoch']}; "
-              f"run folder {run.path}", flush=True)
-        if read_baselines(config) and best["val_loss"] is not None:
+        windows = best.get("val_windows", held_out.windows)
+        whole = (f"all {windows:,} held-out windows" if windows >= held_out.windows else
+                 f"{windows:,} of the {held_out.windows:,} held-out windows")
+        print(f"best held-out loss {best['val_loss']:.4f} nats/char at epoch {best['epoch']} "
+              f"({whole}); run folder {run.path}", flush=True)
+        if read_baselines(config) and np.isfinite(best["val_loss"]):
             print(f"the best epoch is {verdict(best['val_loss'], config['baselines'])}", flush=True)
+    config["timing"] = clock.summary()
+    writes.write_config(config)
+    print(clock.line(), flush=True)
     return status
 
 
@@ -170,25 +209,28 @@ def resume(run: RunFolder, state: dict) -> tuple:
 
 
 class EpochLoop:
-    """Fits one epoch at a time, then evaluates, checkpoints and samples it. With several
-    workers, each decision to stop is the chief's, agreed by all, so they stop together."""
+    """Fits one epoch at a time, then evaluates, checkpoints and (now and then) samples it. With
+    several workers, each decision to stop is the chief's, agreed by all, so they stop together.
+    """
 
     def __init__(self, run, config, recipe, model, vocab, corpus, held_out, args, cluster,
-                 backup_dir):
+                 backup_dir, clock: WallClock):
         self.run_folder, self.config, self.recipe, self.model = run, config, recipe, model
         self.vocab, self.corpus, self.held_out = vocab, corpus, held_out
         self.last_epoch, self.verbose, self.time_budget = args.epochs, args.verbose, args.time_budget
         self.patience = getattr(args, "patience", None)
-        self.cluster, self.backup_dir = cluster, backup_dir
+        self.cluster, self.backup_dir, self.clock = cluster, backup_dir, clock
         self.backup_every = getattr(args, "backup_every", None) or BACKUP_EVERY
+        self.best = None  # (subset loss, epoch, weights) of the best epoch trained here
 
     def run(self, train_tensor, state) -> int:
-        deadline = time.monotonic() + self.time_budget * 60 if self.time_budget else None
-        flags = StopFlags(deadline, self.cluster)
+        flags = StopFlags(self.clock, self.cluster)
         previous_handler = signal.signal(signal.SIGINT, flags.on_sigint)
         try:
-            for epoch in range(state["epochs_done"] + 1, self.last_epoch + 1):
-                out_of_time = flags.out_of_time or bool(deadline and time.monotonic() > deadline)
+            first = state["epochs_done"] + 1
+            for epoch in range(first, self.last_epoch + 1):
+                # Each command trains at least one batch, so that it leaves a checkpoint.
+                out_of_time = epoch > first and (flags.out_of_time or self.no_time_to_train())
                 if self.cluster.agree(self.cluster.is_chief and out_of_time):
                     print(f"time budget of {self.time_budget} min used up", flush=True)
                     break
@@ -202,6 +244,21 @@ class EpochLoop:
         finally:
             signal.signal(signal.SIGINT, previous_handler)
         return 0
+
+    def no_time_to_train(self) -> bool:
+        """Too little of the budget left for an epoch worth its checkpoint."""
+        if self.clock.budget is None:
+            return False
+        left = self.clock.budget - self.clock.elapsed() - self.clock.reserve()
+        return left < max(1.0, 3 * self.clock.batch_seconds)
+
+    def epoch_seconds(self) -> float | None:
+        """How long an epoch trains: a pass over the text without a budget; with one, a slice
+        of it, long enough that the evaluation after it is a small share of it."""
+        if self.clock.budget is None:
+            return None
+        return min(MAX_EPOCH_SECONDS, max(MIN_EPOCH_SECONDS, self.clock.budget * EPOCH_BUDGET_SHARE,
+                                          self.clock.last["eval"] / EVAL_SHARE))
 
     def stalled(self, epoch: int) -> bool:
         """Early stopping: no better held-out loss for `patience` epochs (the chief's history)."""
@@ -228,30 +285,117 @@ class EpochLoop:
         keras.backend.set_value(self.model.optimizer.learning_rate,
                                 recipe.learning_rate * recipe.lr_decay ** (epoch - 1))
         started = time.monotonic()
+        slice_seconds = self.epoch_seconds()
+        flags.epoch_ends_at = started + slice_seconds if slice_seconds else None
+        # A time slice may hold many passes over a short text, each shuffled anew.
+        passes = max(1, EPOCH_CHARS // max(1, len(train_tensor))) if slice_seconds else 1
         callbacks = [flags]
         if self.cluster.workers > 1:
             # A worker lost mid-epoch costs at most backup_every batches: the cluster, started
             # again, goes on from the backup, which fit() removes when the epoch ends.
             callbacks.append(keras.callbacks.BackupAndRestore(
                 self.backup_dir, save_freq=self.backup_every))
-        batches = shard_in_memory(training_batches(recipe, train_tensor, len(self.vocab), rng))
+        batches = shard_in_memory(training_batches(recipe, train_tensor, len(self.vocab), rng, passes))
         fitted = self.model.fit(batches, epochs=epoch, initial_epoch=epoch - 1,
                                 callbacks=callbacks, verbose=self.verbose)
-        return fitted.history["loss"][-1], time.monotonic() - started
+        seconds = time.monotonic() - started
+        self.clock.record("train", seconds)
+        return fitted.history["loss"][-1], seconds
+
+    def measure(self, **kwargs) -> tuple:
+        started = time.monotonic()
+        loss = self.held_out.loss(**kwargs)
+        seconds = time.monotonic() - started
+        self.clock.record("eval", seconds)
+        return loss, seconds
+
+    def evaluate_epoch(self, train_seconds: float) -> tuple:
+        """The held-out loss on the run's part of the windows. The run's first evaluation
+        chooses that part: as many windows as cost EVAL_SHARE of the epoch's training."""
+        loss, seconds = self.measure(trained_model=self.model)
+        if not self.config.get("eval_windows"):
+            probe = self.held_out.subset_windows
+            chosen = self.held_out.use_subset(EVAL_SHARE * train_seconds * probe / seconds)
+            self.config["eval_windows"] = chosen
+            if self.cluster.is_chief:
+                self.run_folder.write_config(self.config)
+            if chosen != probe:
+                loss, more = self.measure(trained_model=self.model)
+                seconds += more
+        return loss, seconds
 
     def finish(self, epoch: int, state: dict, train_loss: float, seconds: float, partial: bool) -> dict:
-        result = EpochResult(epoch, train_loss, self.held_out.loss(self.model), seconds, partial)
+        val_loss, eval_seconds = self.evaluate_epoch(seconds)
+        result = EpochResult(epoch, train_loss, val_loss, seconds, partial,
+                             self.held_out.subset_windows, eval_seconds, self.clock.elapsed())
+        started = time.monotonic()
         state = self.run_folder.record_epoch(self.model, result, state)
+        self.clock.record("save", time.monotonic() - started)
+        if self.cluster.is_chief and np.isfinite(val_loss) and (
+                self.best is None or val_loss < self.best[0]):
+            self.best = (val_loss, epoch, self.model.get_weights())
+        self.plan_whole_evaluation()
         print(result.summary(), flush=True)
         if read_baselines(self.config) and np.isfinite(result.val_loss):
             print(f"  {verdict(result.val_loss, self.config['baselines'])}", flush=True)
-        if not self.cluster.is_chief:
-            return state
+        if self.cluster.is_chief and not partial and self.time_to_sample():
+            self.sample(epoch)
+        return state
+
+    def whole_evaluation_seconds(self) -> float:
+        """The whole held-out set's cost, from the last evaluation of a part of it."""
+        return self.clock.last["eval"] * self.held_out.windows / max(1, self.held_out.subset_windows)
+
+    def plan_whole_evaluation(self) -> None:
+        """With a budget, the whole held-out set is measured at the end when it fits in
+        WHOLE_EVAL_SHARE of the budget; the time for it is then kept free."""
+        needed = self.held_out.subset_windows < self.held_out.windows and self.cluster.is_chief
+        seconds = self.whole_evaluation_seconds() if needed else 0.0
+        if self.clock.budget is not None and seconds > WHOLE_EVAL_SHARE * self.clock.budget:
+            seconds = 0.0
+        self.clock.final_eval_seconds = seconds
+
+    def measure_best_whole(self) -> dict | None:
+        """The best epoch's held-out loss on every window, recorded in its history row."""
+        best = self.run_folder.best_epoch() if any(
+            np.isfinite(r["val_loss"]) for r in self.run_folder.history()) else None
+        if best is None or best.get("val_windows", self.held_out.windows) >= self.held_out.windows:
+            return best
+        if self.clock.budget is not None and self.clock.final_eval_seconds == 0.0:
+            print(f"held-out loss measured on {best['val_windows']:,} of the "
+                  f"{self.held_out.windows:,} windows: the whole set (about "
+                  f"{self.whole_evaluation_seconds():.0f} s) does not fit in the time budget",
+                  flush=True)
+            return best
+        if self.best is not None and self.best[1] == best["epoch"]:
+            weights = self.best[2]
+        else:
+            try:
+                weights = self.run_folder.load_checkpoint(best["checkpoint"], compile=False).get_weights()
+            except TemperaError:
+                return best
+        loss, _ = self.measure(weights=weights, whole=True)
+        started = time.monotonic()
+        best = self.run_folder.record_whole_held_out(best["epoch"], loss, self.held_out.windows)
+        self.clock.record("save", time.monotonic() - started)
+        return best
+
+    def time_to_sample(self) -> bool:
+        """Samples now and then: while they have cost at most SAMPLE_SHARE of the wall time,
+        and never after the budget stopped training."""
+        expected = self.clock.last.get("samples") or expected_seconds(
+            self.recipe.units, self.recipe.layers, len(self.vocab))
+        if self.clock.budget is not None and self.clock.out_of_time(extra=expected):
+            return False
+        return self.clock.spent["samples"] + expected <= SAMPLE_SHARE * (self.clock.elapsed() + expected)
+
+    def sample(self, epoch: int) -> None:
+        started = time.monotonic()
         samples = epoch_samples(self.model, self.vocab, self.corpus.ids, self.recipe.maxlen,
                                 np.random.default_rng([self.config["seed"], epoch, 1]))
         print(samples, flush=True)
         self.run_folder.append_samples(f"=== epoch {epoch}\n{samples}\n")
-        return state
+        self.clock.record("samples", time.monotonic() - started)
 
 
 def save_interrupted(run, model, state, seconds) -> None:

@@ -44,6 +44,13 @@ def _loss_from_json(row):
             for k, v in row.items()} if isinstance(row, dict) else row
 
 
+def selection_loss(row: dict) -> float:
+    """The figure epochs are compared by: the held-out loss on the windows measured after every
+    epoch, which for the best epoch is kept as val_subset_loss once all are measured."""
+    value = row.get("val_subset_loss", row["val_loss"])
+    return value if _is_number(value) else math.nan
+
+
 def _is_epoch_row(row) -> bool:
     return (isinstance(row, dict) and _is_whole(row.get("epoch")) and row["epoch"] >= 1
             and all(_is_number(row.get(k)) for k in ("train_loss", "val_loss", "train_seconds"))
@@ -57,13 +64,21 @@ class EpochResult:
     val_loss: float  # nats/char, the held-out metric
     seconds: float  # time in fit
     partial: bool  # stopped early by the time budget
+    val_windows: int | None = None  # held-out windows val_loss was measured on
+    eval_seconds: float = 0.0
+    wall_seconds: float | None = None  # the command's time when the epoch was measured
 
     def history_row(self, checkpoint: str, train_seconds: float) -> dict:
-        return {"epoch": self.epoch, "train_loss": round(self.train_loss, 5),
-                "train_bits": round(self.train_loss / LN2, 5), "val_loss": round(self.val_loss, 5),
-                "val_bits": round(self.val_loss / LN2, 5), "seconds": round(self.seconds, 1),
-                "train_seconds": round(train_seconds, 1), "partial": self.partial,
-                "checkpoint": checkpoint}
+        row = {"epoch": self.epoch, "train_loss": round(self.train_loss, 5),
+               "train_bits": round(self.train_loss / LN2, 5), "val_loss": round(self.val_loss, 5),
+               "val_bits": round(self.val_loss / LN2, 5), "seconds": round(self.seconds, 1),
+               "train_seconds": round(train_seconds, 1), "partial": self.partial,
+               "checkpoint": checkpoint}
+        if self.val_windows is not None:
+            row.update(val_windows=self.val_windows, eval_seconds=round(self.eval_seconds, 2))
+        if self.wall_seconds is not None:
+            row["wall_seconds"] = round(self.wall_seconds, 1)
+        return row
 
     def summary(self) -> str:
         return (f"epoch {self.epoch}: train {self.train_loss:.4f} nats/char "
@@ -257,12 +272,23 @@ class RunFolder:
         return state
 
     def best_epoch(self) -> dict:
-        """The epoch with the lowest held-out loss; epochs whose loss is NaN never count."""
-        history = [row for row in self.history() if math.isfinite(row["val_loss"])]
+        """The epoch with the lowest held-out loss; epochs whose loss is NaN never count. Epochs
+        are compared on the windows every one of them was measured on (see selection_loss)."""
+        history = [row for row in self.history() if math.isfinite(selection_loss(row))]
         if not history:
             raise TemperaError(f"run folder {self.path} has no finished epoch with a finite "
                                "held-out loss to export")
-        return min(history, key=lambda row: row["val_loss"])
+        return min(history, key=selection_loss)
+
+    def record_whole_held_out(self, epoch: int, loss: float, windows: int) -> dict:
+        """An epoch's held-out loss measured on every window: val_loss becomes that, and the
+        figure on the part of the windows stays as val_subset_loss, by which epochs compare."""
+        history = self.history()
+        row = next(r for r in history if r["epoch"] == epoch)
+        row.setdefault("val_subset_loss", row["val_loss"])
+        row.update(val_loss=round(loss, 5), val_bits=round(loss / LN2, 5), val_windows=windows)
+        self.write_history(history)
+        return row
 
     # ---- history, plot, samples -------------------------------------------------------
     def history(self) -> list:
@@ -277,16 +303,20 @@ class RunFolder:
 
     def append_history(self, row: dict) -> list:
         history = [r for r in self.history() if r["epoch"] < row["epoch"]] + [row]
+        self.write_history(history)
+        return history
+
+    def write_history(self, history: list) -> None:
         with self.writing("history.json"):
             write_json(self.file("history.json"), [_loss_as_json(r) for r in history])
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(row))
+        fields = list(dict.fromkeys(key for r in history for key in r))  # older rows have fewer
+        writer = csv.DictWriter(buffer, fieldnames=fields, restval="")
         writer.writeheader()
         writer.writerows(history)
         with self.writing("history.csv"):
             write_text(self.file("history.csv"), buffer.getvalue())
         self.plot(history)
-        return history
 
     def plot(self, history: list) -> None:
         import matplotlib

@@ -6,7 +6,7 @@ from tempera.generate import Generator
 from tempera.lstm import CharLstm, LstmLayer
 from tempera.sampling import NOTEBOOK_TEMPERATURES
 
-SAMPLE_LENGTH = 400
+SAMPLE_LENGTH = 200
 
 
 def char_lstm_from_keras(model) -> CharLstm:
@@ -23,8 +23,15 @@ def char_lstm_from_keras(model) -> CharLstm:
     return CharLstm(layers, *dense)
 
 
+def expected_seconds(units: int, layers: int, vocab_size: int) -> float:
+    """A first guess at what epoch_samples costs, before it has been timed: the NumPy LSTM's
+    multiply-adds at about 0.5 GFLOP/s, plus Python's overhead per step and layer."""
+    flops = 8 * units * (units + vocab_size + (layers - 1) * 2 * units) + 2 * units * vocab_size
+    return SAMPLE_LENGTH * (len(NOTEBOOK_TEMPERATURES) * flops / 5e8 + layers * 1e-4)
+
+
 def epoch_samples(model, vocab, ids: np.ndarray, maxlen: int, rng: np.random.Generator) -> str:
-    """The notebook's printout: a random corpus seed, then 400 chars per temperature."""
+    """The notebook's printout: a random corpus seed, then SAMPLE_LENGTH chars per temperature."""
     start = int(rng.integers(0, len(ids) - maxlen))
     seed = vocab.decode(ids[start:start + maxlen])
     generator = Generator(char_lstm_from_keras(model), vocab, maxlen)
