@@ -1,7 +1,8 @@
 // The run's controls: seed, length, RNG seed, mode, Generate and Stop. They hand back what is
-// typed, as typed; the page controller checks it.
-import { MODES } from '../run-options.js';
-import { MAX_RNG_SEED } from '../sampling.js';
+// typed, as typed, or checked.
+import { checkLength, MODES } from '../run-options.js';
+import { checkRngSeed, MAX_RNG_SEED } from '../sampling.js';
+import { filled } from './number-field.js';
 
 const MODE_LABELS = {
   stateful: 'stateful (carry the LSTM state)',
@@ -41,6 +42,17 @@ export class ControlsView {
   // The fields as typed: a number input holds '' when it is empty or what was typed is no number.
   values() {
     return { seed: this.seed.value, length: this.length.value, rngSeed: this.rng.value, mode: this.mode.value };
+  }
+
+  // The fields checked: {seed, length, rngSeed, mode}; a value that is not one throws SamplingError.
+  read() {
+    const typed = this.values();
+    return {
+      seed: typed.seed,
+      length: checkLength(filled(typed.length, 'the length')),
+      rngSeed: checkRngSeed(filled(typed.rngSeed, 'the RNG seed')),
+      mode: typed.mode,
+    };
   }
 
   onGenerate(handler) {

@@ -3,9 +3,10 @@
 // as text, never markup.
 import { LaneTally } from '../likelihood.js';
 import { MAX_LANES } from '../run-options.js';
-import { FILTERS, filtersFromText, filtersLabel, NO_FILTERS } from '../sampling.js';
+import { checkTemperature, FILTERS, filtersFromText, filtersLabel, NO_FILTERS, SamplingError } from '../sampling.js';
 import { LaneText } from './lane-text.js';
 import { showStats } from './lane-stats.js';
+import { filled } from './number-field.js';
 import { inspectTextBy } from './text-inspection.js';
 
 const STATS_EVERY_MS = 250; // live statistics: how often they are redrawn during a run
@@ -162,6 +163,25 @@ export class LanesView {
   // What each lane's filter fields hold, as typed: [{topK, topP, minP, unreadable}].
   filters() {
     return this.lanes.map(typedFilters);
+  }
+
+  // Each lane's temperature and filters, checked: {temperatures, filters}; a value that is not
+  // one throws SamplingError, naming its lane.
+  read() {
+    const inLane = (lane, read) => {
+      try {
+        return read();
+      } catch (error) {
+        throw new SamplingError(`lane ${lane + 1}: ${error.message}`);
+      }
+    };
+    const temperatures = this.temperatures().map((value, lane) => inLane(lane,
+      () => checkTemperature(filled(value, 'the temperature'))));
+    const filters = this.filters().map((fields, lane) => inLane(lane, () => {
+      if (fields.unreadable.length) throw new SamplingError(`${fields.unreadable[0]} is not a number`);
+      return filtersFromText(fields);
+    }));
+    return { temperatures, filters };
   }
 
   // Each lane's temperature as typed and its filters as far as they can be read (null when a
