@@ -77,6 +77,19 @@ export function unavailableLine(entry) {
   return `model "${entry.name}"${folder} is unavailable: ${displayText(entry.unavailable)}`;
 }
 
+// What the page says about the bundles once it has started on `loaded` (null: on none);
+// requestedId: the model the address asks for (null: none), requested: its entry, if listed.
+export function startLines(catalog, requestedId, requested, loaded) {
+  const lines = catalog.filter((entry) => entry.unavailable).map(unavailableLine);
+  if (!loaded) return [...lines, 'no model bundle could be loaded'];
+  if (requestedId !== null && !requested) {
+    lines.unshift(`model "${displayText(requestedId)}" is not available; showing ${loaded.entry.name}`);
+  } else if (lines.length) {
+    lines.push(`showing ${loaded.entry.name}`);
+  }
+  return lines;
+}
+
 // The model menu's text for an entry: its label, and why it is unavailable if it is.
 export function menuText(entry) {
   return entry.unavailable ? `${entry.label} (unavailable: ${displayText(entry.unavailable)})` : entry.label;

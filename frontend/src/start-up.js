@@ -3,7 +3,7 @@
 // opened, the backend is settled by measuring it, and the controls come on.
 import { chooseBackend, MEASURE_ALL, onBackendLost } from './backend.js';
 import { settleBackend } from './backend-choice.js';
-import { fetchCatalog, unavailableLine } from './catalog.js';
+import { fetchCatalog, startLines } from './catalog.js';
 import { openModel } from './loaded-model.js';
 import { readUrl } from './url-state.js';
 
@@ -42,18 +42,6 @@ async function openFirstWorking(catalog, requested, setStatus) {
     }
   }
   return null;
-}
-
-// What the page says about the bundles once it has started on `loaded` (null: on none).
-function startLines(catalog, requestedId, requested, loaded) {
-  const lines = catalog.filter((entry) => entry.unavailable).map(unavailableLine);
-  if (!loaded) return [...lines, 'no model bundle could be loaded'];
-  if (requestedId !== null && !requested) {
-    lines.unshift(`model "${requestedId}" is not available; showing ${loaded.entry.name}`);
-  } else if (lines.length) {
-    lines.push(`showing ${loaded.entry.name}`);
-  }
-  return lines;
 }
 
 // Resolves once `page` works; rejects, with the reasons shown on the page, if it cannot.
