@@ -30,6 +30,25 @@ def test_run_folder_holds_everything(trained_run):
     assert open(os.path.join(run, "loss.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def test_epochs_are_compared_on_part_of_the_held_out_text_and_the_best_measured_on_all(trained_run):
+    from tempera.held_out import held_out_windows, split_held_out
+    from tempera.training.corpus import load_corpus
+    from tempera.training.run_folder import RunFolder
+
+    run = RunFolder(trained_run[0])
+    config, history = run.config(), run.history()
+    corpus = load_corpus(config["corpus"], True, 1).reindexed(run.vocabulary())
+    whole = len(held_out_windows(split_held_out(corpus.ids, config["val_fraction"])[1], 60))
+    assert [row["val_windows"] for row in history if "val_subset_loss" not in row] == \
+        [config["eval_windows"]] * (len(history) - 1) and config["eval_windows"] < whole
+    best = run.best_epoch()
+    assert best["val_windows"] == whole and best["val_subset_windows"] == config["eval_windows"]
+    assert best["val_subset_loss"] == min(row.get("val_subset_loss", row["val_loss"]) for row in history)
+    timing = config["timing"]
+    assert timing["eval_seconds"] >= sum(row["eval_seconds"] for row in history)
+    assert trained_run[1].stdout.splitlines()[-1].startswith("wall ")
+
+
 def test_each_epoch_prints_losses_and_the_notebooks_samples(trained_run):
     _, result = trained_run
     for epoch in (1, 2):

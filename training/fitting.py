@@ -156,7 +156,9 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
     if resuming and not config.get("eval_windows") and run.history():
-        config["eval_windows"] = held_out.windows  # its epochs were measured on every window
+        # As its epochs were: older runs measured every window.
+        last = run.history()[-1]
+        config["eval_windows"] = last.get("val_subset_windows") or last.get("val_windows", held_out.windows)
     # The run's first evaluation tries the fewest windows, and chooses how many from its cost.
     held_out.use_subset(config.get("eval_windows") or MIN_SUBSET_WINDOWS)
     clock = WallClock(getattr(args, "started", None) or time.monotonic(), args.time_budget)
@@ -309,11 +311,12 @@ class EpochLoop:
         self.clock.record("eval", seconds)
         return loss, seconds
 
-    def evaluate_epoch(self, train_seconds: float) -> tuple:
+    def evaluate_epoch(self, train_seconds: float, partial: bool) -> tuple:
         """The held-out loss on the run's part of the windows. The run's first evaluation
-        chooses that part: as many windows as cost EVAL_SHARE of the epoch's training."""
+        chooses that part: as many windows as cost EVAL_SHARE of the epoch's training (unless
+        the budget has run out, when the fewest are measured, and kept)."""
         loss, seconds = self.measure(trained_model=self.model)
-        if not self.config.get("eval_windows"):
+        if not self.config.get("eval_windows") and not partial:
             probe = self.held_out.subset_windows
             chosen = self.held_out.use_subset(EVAL_SHARE * train_seconds * probe / seconds)
             self.config["eval_windows"] = chosen
@@ -325,7 +328,7 @@ class EpochLoop:
         return loss, seconds
 
     def finish(self, epoch: int, state: dict, train_loss: float, seconds: float, partial: bool) -> dict:
-        val_loss, eval_seconds = self.evaluate_epoch(seconds)
+        val_loss, eval_seconds = self.evaluate_epoch(seconds, partial)
         result = EpochResult(epoch, train_loss, val_loss, seconds, partial,
                              self.held_out.subset_windows, eval_seconds, self.clock.elapsed())
         started = time.monotonic()

@@ -286,6 +286,7 @@ class RunFolder:
         history = self.history()
         row = next(r for r in history if r["epoch"] == epoch)
         row.setdefault("val_subset_loss", row["val_loss"])
+        row.setdefault("val_subset_windows", row.get("val_windows"))
         row.update(val_loss=round(loss, 5), val_bits=round(loss / LN2, 5), val_windows=windows)
         self.write_history(history)
         return row
