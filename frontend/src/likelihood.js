@@ -95,16 +95,20 @@ export function laneStatistics(records, text) {
   };
 }
 
-// The colour bucket of a rank: 0 for rank 1, 1 for ranks 2-3, 2 for ranks 4-10, 3 above.
+// The colour buckets of ranks, best first: each takes the ranks up to `upTo` that the one
+// before it left; `className` is the class (and highlight) that tints them on the page.
 export const RANK_BUCKETS = Object.freeze([
-  { name: 'rank 1', upTo: 1 },
-  { name: 'ranks 2–3', upTo: 3 },
-  { name: 'ranks 4–10', upTo: 10 },
-  { name: 'rank over 10', upTo: Infinity },
+  { name: 'rank 1', upTo: 1, className: 'rank-1' },
+  { name: 'ranks 2–3', upTo: 3, className: 'rank-2-3' },
+  { name: 'ranks 4–10', upTo: 10, className: 'rank-4-10' },
+  { name: 'rank over 10', upTo: Infinity, className: 'rank-over-10' },
 ]);
 
+// The index in RANK_BUCKETS of a rank's bucket: the first whose upTo reaches it.
 export function rankBucket(rank) {
-  return rank === 1 ? 0 : rank <= 3 ? 1 : rank <= 10 ? 2 : 3;
+  const last = RANK_BUCKETS.length - 1;
+  for (let bucket = 0; bucket < last; bucket++) if (rank <= RANK_BUCKETS[bucket].upTo) return bucket;
+  return last;
 }
 
 // A lane's statistics kept up to date step by step, so a long run can show them live without

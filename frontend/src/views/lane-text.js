@@ -9,13 +9,13 @@
 // text on screen is plain and tinted through the CSS Custom Highlight API (ranges, no elements);
 // the chunks on screen get their elements when the run ends, and any chunk as soon as a person
 // points at it or moves into it by keyboard.
-import { rankBucket } from '../likelihood.js';
+import { RANK_BUCKETS, rankBucket } from '../likelihood.js';
 
 const CHUNK = 128; // a chunk ends at the first line break after this many characters,
 const CHUNK_AT_SPACE = 256; // else at the first space after this many,
 const CHUNK_MOST = 512; // and at this many regardless
 const NEAR_SCREEN = '300px'; // how far off screen a chunk keeps its elements
-const BUCKET_CLASSES = ['rank-1', 'rank-2-3', 'rank-4-10', 'rank-over-10'];
+const BUCKET_CLASSES = RANK_BUCKETS.map((bucket) => bucket.className);
 
 // One Highlight per bucket, shared by every text on the page; false where the browser has none.
 let tints = null;
