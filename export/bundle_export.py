@@ -22,7 +22,7 @@ from tempera.generate import MODES
 from tempera.held_out import held_out_loss, held_out_step, held_out_windows, split_held_out
 from tempera.outputs import bundle_folder_problem, check_output_folder
 from tempera.shard_digests import record_shard_digests, shard_digests
-from tempera.training.evaluate import bits
+from tempera.training.evaluate import bits, measured_on_part, whole_held_out_loss
 from tempera.training.model import build_model
 from tempera.training.options import check_config
 from tempera.training.recipes import Recipe
@@ -155,6 +155,11 @@ def export_run(run_path: str, out: str, epoch: int | None = None, force: bool = 
                 model, staging, quantization_dtype_map=QUANTIZATIONS.get(quantize))
             weights_bytes = sum(os.path.getsize(os.path.join(staging, f))
                                 for f in os.listdir(staging) if f.endswith(".bin"))
+            if measured_on_part(row, len(range(0, max(0, held_out_chars(config) - recipe.maxlen),
+                                               held_out_step(held_out_chars(config))))):
+                # training measured this epoch on part of the held-out windows: all of them now
+                whole = whole_held_out_loss(config, vocab, model.get_weights())
+                row = {**row, "val_loss": round(whole, 5)} if whole is not None else row
             meta = metadata(config, vocab, recipe, row, weights_bytes)
             quality = read_baselines(config) or corpus_baselines(config, vocab, recipe.maxlen)
             if quality:  # older runs without them: measured again where the corpus is

@@ -158,15 +158,16 @@ def test_time_budget_stops_training(small_corpus, tmp_path):
 # What the test's own clock adds to the command's: starting the process and reading its end.
 PROCESS_ALLOWANCE_SECONDS = 2.0
 # A budget that holds on a busy machine of two cores: before its first checkpoint a command
-# imports TensorFlow and builds the training step's graph (over 30 s together at a load of 10).
-BUDGET_MINUTES = 0.6
+# imports TensorFlow and builds the training step's graph, which nothing can stop: over 40 s
+# together at a load of 15.
+BUDGET_MINUTES = 0.8
 
 
 def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_path):
     """--time-budget is the wall clock from the process's start to its end: TensorFlow's import,
     the baselines, the evaluations, the samples and the last checkpoint included. The run it
     leaves resumes, and exports."""
-    from tempera.export.bundle_export import export_run
+    from tempera.export.bundle_export import export_run, measure_held_out
 
     run, bundle = str(tmp_path / "run"), str(tmp_path / "bundle")
     started = time.monotonic()
@@ -191,7 +192,11 @@ def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_pa
     assert json.load(open(os.path.join(run, "state.json")))["epochs_done"] == state["epochs_done"] + 1
     meta = export_run(run, bundle)
     assert 1 <= meta["epochs"] <= state["epochs_done"] + 1
-    assert os.path.isfile(os.path.join(bundle, "model.json"))
+    # The bundle's held-out figure is the whole held-out set's, as the NumPy reference measures it.
+    config = json.load(open(os.path.join(run, "config.json")))
+    vocab = json.load(open(os.path.join(run, "vocab.json")))
+    [reference] = measure_held_out(config, vocab, [bundle], 60)
+    assert meta["held_out"]["loss_nats_per_char"] == pytest.approx(reference, abs=2e-4)
 
 
 def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path):

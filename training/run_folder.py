@@ -48,7 +48,9 @@ def selection_loss(row: dict) -> float:
     """The figure epochs are compared by: the held-out loss on the windows measured after every
     epoch, which for the best epoch is kept as val_subset_loss once all are measured."""
     value = row.get("val_subset_loss", row["val_loss"])
-    return value if _is_number(value) else math.nan
+    if not (_is_number(value) and _is_number(row["val_loss"]) and math.isfinite(row["val_loss"])):
+        return math.nan  # a diverged epoch never counts
+    return value
 
 
 def _is_epoch_row(row) -> bool:
