@@ -1,7 +1,6 @@
 """The Flask app: what it serves, what it refuses, and its headers."""
 
 import http.client
-import json
 import logging
 import os
 import shutil
