@@ -33,7 +33,7 @@ SHIPPED, SMALL = "nietzsche", "small"  # model ids served by the live_server fix
 TIE = 1e-6  # ranks may differ only between candidates this close in probability (helpers.py)
 SAMPLES = 10  # characters pointed at per lane
 CONTEXT_CHARS = 40  # what the inspector shows before a step (views/inspector.js)
-TOP = 10  # candidates the inspector lists (likelihood.js TOP_CANDIDATES)
+TOP = 10  # candidates the inspector lists (candidates.js TOP_CANDIDATES)
 
 # One run per model and mode, typed into the page's form. Window mode re-reads maxlen characters
 # per step (slow on SwiftShader's WebGL), so its runs are short. The seeds hold characters the
