@@ -54,7 +54,7 @@ lint: $(DEV_STAMP) $(NODE_STAMP)
 test: setup-dev frontend
 	$(PY) -m pytest --durations=25
 
-# The tests that neither train nor open a browser: about a minute here.
+# The tests that neither train nor open a browser: about 2 minutes here.
 test-fast: setup-dev frontend
 	$(PY) -m pytest -m "not slow and not browser" --durations=10
 
