@@ -19,10 +19,10 @@ from tempera.baselines import corpus_baselines, read_baselines
 from tempera.bundle import DIGESTS_KEY, FORMAT_VERSION, load_bundle, read_weights
 from tempera.errors import TemperaError
 from tempera.generate import MODES
-from tempera.held_out import held_out_loss, held_out_step, held_out_windows, split_held_out
+from tempera.held_out import held_out_loss, held_out_step, held_out_windows
 from tempera.outputs import bundle_folder_problem, check_output_folder
 from tempera.shard_digests import record_shard_digests, shard_digests
-from tempera.training.evaluate import bits, measured_on_part, whole_held_out_loss
+from tempera.training.evaluate import bits, measured_on_part, run_held_out_ids, whole_held_out_loss
 from tempera.training.model import build_model
 from tempera.training.options import check_config
 from tempera.training.recipes import Recipe
@@ -112,15 +112,9 @@ def check_quantized_weights(model, folder: str) -> None:
 def measure_held_out(config: dict, vocab: list, folders: list, maxlen: int) -> list | None:
     """The held-out loss of each bundle folder by the NumPy reference, on the run's own held-out
     windows; None when the run's corpus is no longer where it was, or has changed."""
-    from tempera.training.corpus import load_corpus
-
-    try:
-        corpus = load_corpus(config.get("corpus_path") or config["corpus"], config["lowercase"], 0)
-    except (TemperaError, OSError):
+    val_ids = run_held_out_ids(config, vocab)
+    if val_ids is None:
         return None
-    if config.get("corpus_sha256") not in (None, corpus.sha256) or set(corpus.chars) - set(vocab):
-        return None
-    _, val_ids = split_held_out(corpus.reindexed(vocab).ids, config["val_fraction"])
     windows = held_out_windows(val_ids, maxlen)
     return [held_out_loss(load_bundle(folder).model, windows) for folder in folders]
 

@@ -60,14 +60,13 @@ def bits(nats: float) -> float:
     return nats / math.log(2)
 
 
-def whole_held_out_loss(config: dict, vocab: list, weights) -> float | None:
-    """The held-out loss on every window, as training measures it, of a run's `weights`; None
-    when the run's corpus is no longer where it was, or has changed."""
+def run_held_out_ids(config: dict, vocab: list):
+    """The ids of a run's held-out text, read again from its corpus; None when the corpus is no
+    longer where it was, or has changed."""
     from tempera.errors import TemperaError
     from tempera.held_out import split_held_out
 
     from .corpus import load_corpus
-    from .recipes import Recipe
 
     try:
         corpus = load_corpus(config.get("corpus_path") or config["corpus"], config["lowercase"], 0)
@@ -75,8 +74,18 @@ def whole_held_out_loss(config: dict, vocab: list, weights) -> float | None:
         return None
     if config.get("corpus_sha256") not in (None, corpus.sha256) or set(corpus.chars) - set(vocab):
         return None
+    return split_held_out(corpus.reindexed(vocab).ids, config["val_fraction"])[1]
+
+
+def whole_held_out_loss(config: dict, vocab: list, weights) -> float | None:
+    """The held-out loss on every window, as training measures it, of a run's `weights`; None
+    when the run's corpus is no longer where it was, or has changed."""
+    from .recipes import Recipe
+
+    val_ids = run_held_out_ids(config, vocab)
+    if val_ids is None:
+        return None
     recipe = Recipe.from_dict(config["recipe"])
-    _, val_ids = split_held_out(corpus.reindexed(vocab).ids, config["val_fraction"])
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
     return held_out.loss(weights=weights, whole=True)
 
