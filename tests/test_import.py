@@ -1,12 +1,16 @@
 """`tempera import`: a model trained by the course notebook's own code (Keras 3) becomes a bundle
 that predicts what the notebook's model predicts; a model or text of another shape is refused."""
 
+import json
 import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
 from conftest import ROOT
+from helpers import Distributions, check_records, compared_length, head, reference
 from tempera import cli
 from tempera.bundle import load_bundle
 
@@ -148,3 +152,35 @@ def test_import_help_describes_the_notebook_model(capsys):
         cli.main(["import", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "course notebook" in text and ".keras or .h5" in text and "lowercased" in text
+
+
+def test_the_page_generator_samples_an_imported_bundle_as_the_reference_does(notebook, tmp_path):
+    """The page's own generator (under Node, cpu and wasm, both modes) on an imported bundle:
+    the same text and per-step records as the NumPy reference for the same RNG seed."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    out = tmp_path / "bundle"
+    assert import_cli(notebook["folder"] / "model.keras", "--corpus", notebook["corpus"], "--out", out) == 0
+    seed, temperatures, length, rng_seed = "the will to power is", [0.2, 1.0, 1.2], 40, 11
+    cases = [(backend, mode) for backend in ("cpu", "wasm") for mode in ("stateful", "window")]
+    request = {"bundle": str(out), "runs": [
+        {"backend": backend, "mode": mode, "seedText": seed, "temperatures": temperatures,
+         "length": length, "rngSeed": rng_seed, "scoreText": seed, "topK": [0] * 3, "topP": [1] * 3,
+         "minP": [0] * 3} for backend, mode in cases]}
+    result = subprocess.run([node, "tests/generator_runs.mjs"], input=json.dumps(request), cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = json.loads(result.stdout.strip().splitlines()[-1])
+    bundle, generator = reference(str(out))
+    encoding = bundle.vocab.encode_seed(seed)
+    for (backend, mode), got in zip(cases, runs, strict=True):
+        lanes = generator.generate(encoding.ids, temperatures, length, rng_seed, mode, records=True)
+        for index, (js_lane, lane) in enumerate(zip(got["lanes"], lanes, strict=True)):
+            where = f"imported {backend} {mode} lane {index + 1}"
+            distributions = Distributions(generator, encoding.ids, bundle.vocab.encode(lane.text), mode)
+            upto = compared_length(js_lane["text"], lane, distributions, where, [])
+            assert upto > length // 2, where
+            check_records(js_lane["steps"][:upto], lane.text[:upto], head(lane.records, upto),
+                          distributions, bundle.vocab, where)
+        assert got["leaked"] == 0
