@@ -87,6 +87,9 @@ def _field_problem(field: str, value, keywords: set) -> str:
                 else "'vocabulary' must be a non-empty list of single characters")
     if field == "held_out":
         return "'held_out' must be an object whose 'loss_nats_per_char' is a number"
+    if field == "baselines":
+        return ("'baselines' must be an object of unigram_nats_per_char and ngram_nats_per_char "
+                "(numbers above 0) and ngram_order (a whole number from 2 to 16)")
     if field == DIGESTS_KEY:
         return (f"'{DIGESTS_KEY}' must map each weight shard's file name to its SHA-256 "
                 "(64 lowercase hex digits)")

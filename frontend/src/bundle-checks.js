@@ -76,6 +76,8 @@ const FIELD_PROBLEMS = {
   maxlen: (value) => `"maxlen" must be a whole number from 1 to ${MAX_MAXLEN.toLocaleString('en')}, got ${shown(value)}`,
   name: (value) => `"name" must be a string, got ${shown(value)}`,
   held_out: (value) => `"held_out" must be an object whose "loss_nats_per_char" is a number, got ${shown(value)}`,
+  baselines: () => '"baselines" must be an object of unigram_nats_per_char and ngram_nats_per_char ' +
+    '(numbers above 0) and ngram_order (a whole number from 2 to 16)',
   [DIGESTS_KEY]: (value) => `"${DIGESTS_KEY}" must map each weight shard's file name to its SHA-256 ` +
     `(64 lowercase hex digits), got ${shown(value)}`,
 };
