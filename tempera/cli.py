@@ -113,6 +113,11 @@ def cmd_sample(args) -> int:
     from .generate import Generator, check_length, length_note, prime_note
     from .sampling import lane_filters
 
+    if (args.bundle is None) == (args.bundles is None):
+        raise TemperaError("give one bundle, or several with --bundles (not both)")
+    if args.bundles is not None:
+        return sample_bundles(args)
+    args.temperature = args.temperature or list(NOTEBOOK_TEMPERATURES)
     filters = lane_filters(len(args.temperature), args.top_k, args.top_p, args.min_p)
     seed_text = args.seed_text if args.seed_file is None else read_text_file(args.seed_file, "seed")
     bundle = load_bundle(resolve_bundle(args.bundle))
@@ -136,6 +141,47 @@ def cmd_sample(args) -> int:
         active = lane.filters.label() if lane.temperature != 0 else ""
         print(f"------ temperature: {label}" + (f" · {active}" if active else ""))
         print(encoding.text + lane.text)
+    return 0
+
+
+def sample_bundles(args) -> int:
+    """`tempera sample --bundles A B C`: one lane per bundle at one temperature."""
+    from .bundle import load_bundle
+    from .bundle_lanes import generate_across
+    from .generate import check_length, length_note, prime_note
+    from .sampling import lane_filters
+
+    if args.temperature is None or len(args.temperature) != 1:
+        raise TemperaError("--bundles needs one --temperature T: the lanes are the bundles")
+    filters = lane_filters(1, args.top_k, args.top_p, args.min_p)[0]
+    seed_text = args.seed_text if args.seed_file is None else read_text_file(args.seed_file, "seed")
+    named = []
+    for name in args.bundles:
+        try:
+            named.append((name, load_bundle(resolve_bundle(name))))
+        except TemperaError as error:
+            raise TemperaError(f"bundle {name}: {error}") from None
+    rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
+    lanes = generate_across(named, seed_text, args.temperature[0], args.length, rng_seed,
+                            args.mode, records=args.json, filters=filters)
+    print_notes(*(f"bundle {lane.name}: {lane.encoding.report()}" for lane in lanes
+                  if lane.encoding.report()),
+                length_note(check_length(args.length)),
+                prime_note(max(len(lane.encoding.ids) for lane in lanes), args.mode))
+    if args.json:
+        print(finite_json.dumps({"seed_text": lanes[0].encoding.text, "rng_seed": rng_seed,
+                                 "mode": args.mode, "temperature": args.temperature[0],
+                                 "lanes": [{"bundle": lane.name, "seed_text": lane.encoding.text,
+                                            **lane.lane.as_json()} for lane in lanes]},
+                                ensure_ascii=False))
+        return 0
+    if args.rng_seed is None:
+        print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
+    label = "greedy" if args.temperature[0] == 0 else args.temperature[0]
+    active = filters.label() if args.temperature[0] != 0 else ""
+    for lane in lanes:
+        print(f"------ bundle: {lane.name} · temperature: {label}" + (f" · {active}" if active else ""))
+        print(lane.encoding.text + lane.lane.text)
     return 0
 
 
@@ -292,14 +338,26 @@ def parser() -> argparse.ArgumentParser:
     quantize.add_argument("--force", action="store_true", help="replace --out if it exists")
     quantize.set_defaults(handler=cmd_quantize)
 
-    sample = commands.add_parser("sample", help="generate text from a bundle (NumPy reference)")
-    sample.add_argument("bundle", help="bundle folder (model.json + tempera.json), or the name "
-                        "of a shipped model: nietzsche")
+    sample = commands.add_parser(
+        "sample", help="generate text from a bundle (NumPy reference)",
+        description="Generate text from a bundle with the NumPy reference sampler: one lane per "
+                    "--temperature. With --bundles A B C, one lane per bundle instead (the "
+                    "epochs of a run side by side): lane k is what `tempera sample` gives on "
+                    "bundle k alone with the same seed text, one --temperature and the same "
+                    "--rng-seed, so every lane draws the same random numbers and where the texts "
+                    "differ, the models do. The seed must read alike in every bundle.")
+    sample.add_argument("bundle", nargs="?", help="bundle folder (model.json + tempera.json), or "
+                        "the name of a shipped model: nietzsche")
+    sample.add_argument("--bundles", nargs="+", metavar="BUNDLE",
+                        help="several bundles, one lane each, at one --temperature (instead of "
+                             "BUNDLE)")
     seed = sample.add_mutually_exclusive_group(required=True)
     seed.add_argument("--seed-text", help="the text the model continues")
     seed.add_argument("--seed-file", metavar="PATH",
                       help="read the seed from a UTF-8 file ('-': standard input)")
-    sample.add_argument("--temperature", type=float, nargs="+", default=list(NOTEBOOK_TEMPERATURES))
+    sample.add_argument("--temperature", type=float, nargs="+",
+                        help="one lane each (default: the notebook's "
+                             f"{' '.join(map(str, NOTEBOOK_TEMPERATURES))}); with --bundles, one")
     sample.add_argument("--top-k", nargs="+", metavar="K",
                         help="keep the K most likely characters (0: off); one value for all "
                              "lanes or one per temperature")
