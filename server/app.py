@@ -14,6 +14,7 @@ from tempera.isolation import ISOLATION_HEADERS
 
 from .bundle_files import BundleFileNames
 from .file_version import FileVersion, open_version
+from .runs_api import runs_api
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -160,11 +161,12 @@ def send_gzipped(path: str, cache: GzipCache):
     return response
 
 
-def create_app(models_dir: str, static_dir: str) -> Flask:
+def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs") -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS gets the same 405 as POST
     app.config["MODELS_DIR"] = os.path.abspath(models_dir)
     app.config["STATIC_DIR"] = os.path.abspath(static_dir)
+    app.config["RUNS_DIR"] = os.path.abspath(runs_dir)
     gzip_cache = GzipCache()
     bundle_names = BundleFileNames()
 
@@ -191,6 +193,8 @@ def create_app(models_dir: str, static_dir: str) -> Flask:
         response = send_gzipped(path, gzip_cache)
         response.headers["Cache-Control"] = BUNDLE_CACHE
         return response
+
+    app.register_blueprint(runs_api)  # /api/runs: the training runs in RUNS_DIR, read-only
 
     @app.get("/<path:name>")
     def static_file(name):

@@ -199,7 +199,7 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
 
-def serve(models_dir: str, static_dir: str, host: str, port: int) -> None:
+def serve(models_dir: str, static_dir: str, host: str, port: int, runs_dir: str = "runs") -> None:
     if not os.path.isfile(os.path.join(static_dir, "index.html")):
         raise TemperaError(f"the page is not built ({static_dir} has no index.html): "
                            "run `npm ci && npm run build` (or `make serve`)")
@@ -208,9 +208,10 @@ def serve(models_dir: str, static_dir: str, host: str, port: int) -> None:
         raise TemperaError(f"no model bundle in {models_dir}: export one with "
                            "`tempera export RUN --out DIR` and pass --models")
     logging.basicConfig()  # waitress's warnings, such as reaching the connection limit
-    server = create_server(create_app(models_dir, static_dir), host, port)
+    server = create_server(create_app(models_dir, static_dir, runs_dir), host, port)
     names = ", ".join(b["id"] for b in bundles)
     urls = " and ".join(url_of(listener) for listener in listeners(server))
-    print(f"serving the page with {len(bundles)} model(s) ({names}) at {urls}", flush=True)
+    print(f"serving the page with {len(bundles)} model(s) ({names}) and the training runs in "
+          f"{os.path.abspath(runs_dir)} at {urls}", flush=True)
     stop_on_sigterm()
     server.run()

@@ -238,7 +238,7 @@ def cmd_score(args) -> int:
 def cmd_serve(args) -> int:
     from .server.serve import serve
 
-    serve(args.models, args.static, args.host, args.port)
+    serve(args.models, args.static, args.host, args.port, args.runs)
     return 0
 
 
@@ -387,6 +387,10 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the page and the model bundles")
     serve.add_argument("--models", default=DEFAULT_MODELS_DIR,
                        help="folder of bundles, one sub-folder each (default: the shipped models)")
+    serve.add_argument("--runs", default="runs",
+                       help="folder of training runs for the page's Training view, one sub-folder "
+                       "each, as `tempera train --run` writes them (default: runs, in the current "
+                       "folder)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to bind (default: loopback; for the internet, put a reverse "
                        "proxy in front: see the README)")

@@ -40,6 +40,16 @@ def command_started() -> float:
     return now - process_age() if is_fresh_process() else now
 
 
+def running_timing(started: float | None, budget_minutes: float | None) -> dict:
+    """What config.json says while the command trains: when it started (unix seconds, from
+    time.monotonic() at `started`) and its budget. WallClock.summary() replaces it at the end."""
+    started = time.monotonic() if started is None else started
+    timing = {"started_unix": round(time.time() - (time.monotonic() - started), 1)}
+    if budget_minutes:
+        timing["budget_seconds"] = round(budget_minutes * 60, 1)
+    return timing
+
+
 class WallClock:
     """The command's elapsed time, its budget, and the costs measured so far (seconds)."""
 

@@ -18,7 +18,7 @@ from .evaluate import MIN_SUBSET_WINDOWS, HeldOut
 from .model import build_model
 from .recipes import Recipe
 from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
-from .clock import WallClock
+from .clock import WallClock, running_timing
 from .samples import epoch_samples, expected_seconds
 
 
@@ -132,6 +132,8 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
     config.update(strategy=cluster.name, workers=cluster.workers, replicas=cluster.replicas)
     if read_baselines(config) is None:  # what the held-out loss is put beside, in words
         config["baselines"] = measure_baselines(corpus.ids, len(vocab), config["val_fraction"], recipe.maxlen)
+    # While this command trains: when it started and its budget, for `tempera serve --runs`.
+    config["timing"] = running_timing(getattr(args, "started", None), args.time_budget)
     writes.write_config(config)
 
     train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
