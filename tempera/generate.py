@@ -105,6 +105,18 @@ class Generator:
         """The lanes' texts; with `records`, each character's p, rank, entropy and u too
         (which costs a few numpy calls per character and lane). `filters`: one Filters per
         lane (sampling.lane_filters), or None for none."""
+        steps = self.steps(seed_ids, temperatures, length, rng_seed, mode, records, filters)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def steps(self, seed_ids, temperatures, length: int, rng_seed: int,
+              mode: str = "stateful", records: bool = True, filters=None):
+        """generate() one character at a time: yields (step, the ids drawn in each lane, the
+        lanes' StepRecords or None) as soon as a step's characters are drawn, and returns
+        generate()'s lanes."""
         check_mode(mode)
         temperatures = [check_temperature(t) for t in temperatures]
         if not temperatures:
@@ -139,6 +151,7 @@ class Generator:
                     drawn_from = lane_distribution(p, temperatures[lane], filters[lane])
                     steps[lane].record(step, p, chosen[lane], drawn_from, uniforms[lane])
             generated[:, step] = chosen
+            yield step, chosen, steps
             if step + 1 == length:
                 break
             if mode == "window":
