@@ -1,12 +1,12 @@
 """The `tempera` command: train, export, sample, serve, build-site."""
 
 import argparse
-import math
 import os
 import secrets
 import sys
 
 from . import __version__, finite_json
+from .api import resolve_bundle
 from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
 from .generate import MODES
@@ -108,39 +108,28 @@ def print_notes(*notes) -> None:
 
 
 def cmd_sample(args) -> int:
+    from .api import load
     from .baselines import bundle_quality
-    from .bundle import load_bundle
-    from .generate import Generator, check_length, length_note, prime_note
-    from .sampling import lane_filters
 
     if (args.bundle is None) == (args.bundles is None):
         raise TemperaError("give one bundle, or several with --bundles (not both)")
     if args.bundles is not None:
         return sample_bundles(args)
-    args.temperature = args.temperature or list(NOTEBOOK_TEMPERATURES)
-    filters = lane_filters(len(args.temperature), args.top_k, args.top_p, args.min_p)
     seed_text = args.seed_text if args.seed_file is None else read_text_file(args.seed_file, "seed")
-    bundle = load_bundle(resolve_bundle(args.bundle))
-    encoding = bundle.vocab.encode_seed(seed_text)
-    print_notes(encoding.report(), length_note(check_length(args.length)),
-                prime_note(len(encoding.ids), args.mode))
-    rng_seed = args.rng_seed if args.rng_seed is not None else secrets.randbits(32)
-    generator = Generator(bundle.model, bundle.vocab, bundle.maxlen)
-    lanes = generator.generate(encoding.ids, args.temperature, args.length, rng_seed, args.mode,
-                               records=args.json, filters=filters)
+    model = load(args.bundle)
+    run = model.sample_run(seed_text, args.temperature or NOTEBOOK_TEMPERATURES, args.length,
+                           args.rng_seed, args.top_k, args.top_p, args.min_p, args.mode)
+    print_notes(*run.notes)
+    result = run.run(records=args.json)
     if args.json:
-        print(finite_json.dumps({"seed_text": encoding.text, "rng_seed": rng_seed, "mode": args.mode,
-                                 "lanes": [lane.as_json() for lane in lanes]}, ensure_ascii=False))
+        print(result.to_json_text())
         return 0
     if args.rng_seed is None:
-        print(f"rng seed {rng_seed} (pass --rng-seed {rng_seed} to repeat this)", file=sys.stderr)
-    if bundle_quality(bundle.meta):
-        print(f"model {bundle.meta.get('name', args.bundle)}: {bundle_quality(bundle.meta)}")
-    for lane in lanes:
-        label = "greedy" if lane.temperature == 0 else lane.temperature
-        active = lane.filters.label() if lane.temperature != 0 else ""
-        print(f"------ temperature: {label}" + (f" · {active}" if active else ""))
-        print(encoding.text + lane.text)
+        print(f"rng seed {result.rng_seed} (pass --rng-seed {result.rng_seed} to repeat this)",
+              file=sys.stderr)
+    if bundle_quality(model.meta):
+        print(f"model {model.name}: {bundle_quality(model.meta)}")
+    print(result)
     return 0
 
 
@@ -185,14 +174,6 @@ def sample_bundles(args) -> int:
     return 0
 
 
-def resolve_bundle(name: str) -> str:
-    """A bundle folder, or the name of a shipped model (`tempera sample nietzsche`)."""
-    shipped = os.path.join(DEFAULT_MODELS_DIR, name)
-    if not os.path.exists(name) and os.sep not in name and os.path.isdir(shipped):
-        return shipped
-    return name
-
-
 def read_text_file(path: str, what: str) -> str:
     """A `what` (seed, text) from a UTF-8 file, or from standard input for '-'."""
     try:
@@ -214,24 +195,14 @@ def read_text_file(path: str, what: str) -> str:
 
 
 def cmd_score(args) -> int:
-    from .bundle import load_bundle
-    from .generate import Generator
+    from .api import load
 
     text = args.text if args.text_file is None else read_text_file(args.text_file, "text")
-    bundle = load_bundle(resolve_bundle(args.bundle))
-    encoding = bundle.vocab.encode_seed(text, what="text")
-    print_notes(encoding.report())
+    run = load(args.bundle).score_run(text, args.mode)
+    print_notes(*run.notes)
     with ProgressLine("scoring") as progress:
-        score = Generator(bundle.model, bundle.vocab, bundle.maxlen).score(
-            encoding.ids, args.mode, progress=progress.update)
-    if args.json:
-        print(finite_json.dumps({"mode": args.mode, **score.as_json(encoding.dropped, encoding.dropped_count)},
-                                ensure_ascii=False))
-        return 0
-    bits = score.nats_per_char / math.log(2)
-    print(f"{bits:.4f} bits/char ({score.nats_per_char:.4f} nats/char) over "
-          f"{len(score.records.p):,} characters scored ({args.mode}; the first character is "
-          f"context only), {encoding.dropped_count:,} dropped")
+        scored = run.run(progress=progress.update)
+    print(scored.to_json_text() if args.json else scored)
     return 0
 
 
