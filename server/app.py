@@ -1,4 +1,5 @@
-"""The Flask application: the built page, the model bundles and /api/models. GET and HEAD only."""
+"""The Flask application: the built page, the model bundles and /api/models. GET and HEAD only,
+but for the training routes that `--allow-training` adds (training_api.py)."""
 
 import mimetypes
 import os
@@ -15,6 +16,7 @@ from tempera.isolation import ISOLATION_HEADERS
 from .bundle_files import BundleFileNames
 from .file_version import FileVersion, open_version
 from .runs_api import runs_api
+from .training_api import TRAINING_BLUEPRINT, page_with_token, training_api
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
 mimetypes.add_type("application/octet-stream", ".bin")
@@ -161,7 +163,8 @@ def send_gzipped(path: str, cache: GzipCache):
     return response
 
 
-def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs") -> Flask:
+def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs",
+               allow_training: bool = False) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS gets the same 405 as POST
     app.config["MODELS_DIR"] = os.path.abspath(models_dir)
@@ -172,6 +175,8 @@ def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs") -> Flas
 
     @app.get("/")
     def page():
+        if allow_training:  # the page that may start runs carries this server's token
+            return page_with_token(app.config["STATIC_DIR"])
         return send_inside(app.config["STATIC_DIR"], "index.html", max_age=0)
 
     @app.get("/api/models")
@@ -195,6 +200,8 @@ def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs") -> Flas
         return response
 
     app.register_blueprint(runs_api)  # /api/runs: the training runs in RUNS_DIR, read-only
+    if allow_training:  # POST /api/runs: start and stop runs, from this server's page only
+        app.register_blueprint(training_api(app))
 
     @app.get("/<path:name>")
     def static_file(name):
@@ -203,7 +210,7 @@ def create_app(models_dir: str, static_dir: str, runs_dir: str = "runs") -> Flas
     @app.before_request
     def only_get_and_head():
         """Before routing's own 404: every path, known or not, refuses other methods alike."""
-        if request.method not in ALLOWED_METHODS:
+        if request.method not in ALLOWED_METHODS and request.blueprint != TRAINING_BLUEPRINT:
             abort(405, valid_methods=ALLOWED_METHODS)
 
     @app.after_request

@@ -25,6 +25,7 @@ from tempera.catalog import list_bundles
 from tempera.errors import TemperaError
 
 from .app import SECURITY_HEADERS, create_app
+from .training_api import MAX_REQUEST_BYTES, check_loopback, training_access
 
 # Ten times waitress's default of 100, which a hundred idle sockets used up, so that no one else
 # was answered. An open connection costs waitress a few kilobytes and no thread, so a thousand is
@@ -178,13 +179,15 @@ def bind_error(host: str, port: int, error: OSError) -> TemperaError:
     return TemperaError(f"cannot listen on {host}:{port}: {reason}")
 
 
-def create_server(app, host: str, port: int):
-    """The waitress server, bound and listening, or a TemperaError saying why it is not."""
+def create_server(app, host: str, port: int, max_body: int | None = None):
+    """The waitress server, bound and listening, or a TemperaError saying why it is not.
+    `max_body`: a larger request body limit, for the training routes' uploads."""
     check_port(port)
     check_host_resolves(host, port)
+    settings = {**WAITRESS_SETTINGS, **({"max_request_body_size": max_body} if max_body else {})}
     try:
         server = waitress.create_server(app, host=host, port=port,
-                                        connection_limit=connection_limit(), **WAITRESS_SETTINGS)
+                                        connection_limit=connection_limit(), **settings)
     except OSError as error:
         raise bind_error(host, port, error) from None
     except ValueError as error:
@@ -199,7 +202,10 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
 
-def serve(models_dir: str, static_dir: str, host: str, port: int, runs_dir: str = "runs") -> None:
+def serve(models_dir: str, static_dir: str, host: str, port: int, runs_dir: str = "runs",
+          allow_training: bool = False) -> None:
+    if allow_training:
+        check_loopback(host)  # before anything: a page on the network must never start work here
     if not os.path.isfile(os.path.join(static_dir, "index.html")):
         raise TemperaError(f"the page is not built ({static_dir} has no index.html): "
                            "run `npm ci && npm run build` (or `make serve`)")
@@ -208,7 +214,11 @@ def serve(models_dir: str, static_dir: str, host: str, port: int, runs_dir: str 
         raise TemperaError(f"no model bundle in {models_dir}: export one with "
                            "`tempera export RUN --out DIR` and pass --models")
     logging.basicConfig()  # waitress's warnings, such as reaching the connection limit
-    server = create_server(create_app(models_dir, static_dir, runs_dir), host, port)
+    app = create_app(models_dir, static_dir, runs_dir, allow_training)
+    server = create_server(app, host, port, MAX_REQUEST_BYTES if allow_training else None)
+    if allow_training:
+        for listener in listeners(server):  # the Host values this server's own page sends
+            training_access(app).listen_on(listener.effective_port, host, listener.effective_host)
     names = ", ".join(b["id"] for b in bundles)
     urls = " and ".join(url_of(listener) for listener in listeners(server))
     print(f"serving the page with {len(bundles)} model(s) ({names}) and the training runs in "
