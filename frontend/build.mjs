@@ -26,13 +26,35 @@ await build({
   target: ['es2020'],
   logLevel: 'warning',
 });
+// The embeddable module (README: "Use it in your own page"): for browsers, one file with
+// TensorFlow.js inside that finds wasm/ beside itself; for Node, the same code importing the
+// installed @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm (the package's peers).
+await build({
+  entryPoints: [join(here, 'src', 'embed-browser.js')],
+  outfile: join(dist, 'tempera.mjs'),
+  bundle: true,
+  format: 'esm',
+  minify: true,
+  target: ['es2020'],
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: [join(here, 'src', 'embed-node.js')],
+  outfile: join(dist, 'tempera-node.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: ['node18'],
+  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+  logLevel: 'warning',
+});
 for (const file of ['index.html', 'style.css']) copyFileSync(join(here, file), join(dist, file));
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
   copyFileSync(join(wasmDir, file), join(dist, 'wasm', file));
 }
 // Compressed copies beside each file, for servers that send them where the browser accepts
 // them (tempera serve; nginx gzip_static/brotli_static; Caddy precompressed).
-const compressible = [join(dist, 'app.js'), join(dist, 'index.html'), join(dist, 'style.css'),
+const compressible = [join(dist, 'app.js'), join(dist, 'tempera.mjs'), join(dist, 'index.html'), join(dist, 'style.css'),
   ...readdirSync(join(dist, 'wasm')).map((file) => join(dist, 'wasm', file))];
 for (const file of compressible) {
   const data = readFileSync(file);

@@ -16,16 +16,17 @@ import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
 import { FILTERS } from './sampling.js';
 import { SeedError } from './vocab.js';
 
-// A run keeps the model it started on, even if another is chosen meanwhile.
-async function generate(session, {
+// A run keeps the model it started on, even if another is chosen meanwhile. hooks: onStart,
+// onChars and shouldStop, as Generator.generate takes them (the embeddable module streams).
+export async function generate(session, {
   seedText, temperatures, length, rngSeed, mode = MODES[0], topK, topP, minP, records = true,
-} = {}) {
+} = {}, hooks = {}) {
   if (typeof seedText !== 'string') throw new SeedError('seedText must be a string');
   return session.model.use(async ({ generator, vocab }) => {
     const encoding = vocab.encodeSeed(seedText);
     const lanes = await generator.generate(
       { seedIds: encoding.ids, temperatures, length, rngSeed, mode, filters: { topK, topP, minP } },
-      { signal: session.failure.signal, records: Boolean(records) },
+      { ...hooks, signal: session.failure.signal, records: Boolean(records) },
     );
     return {
       lanes: lanes.map(({ temperature, filters, text, records: steps }) => {
@@ -40,7 +41,7 @@ async function generate(session, {
   });
 }
 
-async function score(session, text, mode = MODES[0]) {
+export async function score(session, text, mode = MODES[0]) {
   if (typeof text !== 'string') throw new SeedError('the text must be a string');
   checkMode(mode);
   return session.model.use(async ({ generator, vocab }) => {

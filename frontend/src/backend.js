@@ -115,9 +115,10 @@ export function candidates(all = false) {
 // Returns {name, reason, note} for the page to start on: the backend forced by `requested`
 // (?backend=) where it starts; else the first candidate that starts. The measurement, when
 // there is a choice, comes once a model is loaded (page.js). WASM gets the threads `search`'s
-// ?threads= asks for (one by default).
-export async function chooseBackend(requested, search = window.location.search) {
-  setWasmPaths(new URL('wasm/', window.location.href).href);
+// ?threads= asks for (one by default), and its binaries from `wasmPaths` (a folder's URL).
+export async function chooseBackend(requested, search = window.location.search,
+  wasmPaths = new URL('wasm/', window.location.href).href) {
+  setWasmPaths(wasmPaths);
   const wanted = threadsFromAddress(new URLSearchParams(search).get('threads'), Boolean(globalThis.crossOriginIsolated));
   wasmThreadsWanted = wanted.threads;
   configureWasm(wanted.threads);
