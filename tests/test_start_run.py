@@ -219,6 +219,14 @@ def test_allow_training_refuses_a_host_that_is_not_loopback(capsys):
 # ---- one real run, started from the page -----------------------------------------------------
 
 
+AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
+AXE_ON_FORM = """async (source) => {
+  (0, eval)(source);
+  const results = await window.axe.run(document.querySelector('[data-testid=start-run]'));
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}"""
+
+
 def json_get(url, token=None):
     request = urllib.request.Request(url, headers={TOKEN_HEADER: token} if token else {})
     with urllib.request.urlopen(request, timeout=10) as reply:
@@ -242,6 +250,8 @@ def test_a_run_started_from_the_page_finishes_joins_the_menu_and_samples(browser
         page.goto(url + "?model=nietzsche&backend=cpu")
         page.evaluate("window.tempera.ready")
         form = page.locator("[data-testid=start-run]")
+        with open(AXE, encoding="utf-8") as handle:
+            assert page.evaluate(AXE_ON_FORM, handle.read()) == []
         form.get_by_label("Or paste the text").fill(SMALL_TEXT)
         form.get_by_label("Time budget (minutes)").fill("0.05")
         form.get_by_label("LSTM units").fill("8")
