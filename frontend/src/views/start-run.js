@@ -18,8 +18,8 @@ const FORM = `
   <div class="row">
     <label>Time budget (minutes)
       <input type="number" name="minutes" min="0.05" max="1440" step="any" value="5" required data-testid="start-run-minutes"></label>
-    <label>LSTM units <input type="number" name="units" min="1" max="4096" step="1" placeholder="recipe's" data-testid="start-run-units"></label>
-    <label>Layers <input type="number" name="layers" min="1" max="8" step="1" placeholder="recipe's" data-testid="start-run-layers"></label>
+    <label>LSTM units <input type="number" name="units" min="1" max="4096" step="1" placeholder="default" data-testid="start-run-units"></label>
+    <label>Layers <input type="number" name="layers" min="1" max="8" step="1" placeholder="default" data-testid="start-run-layers"></label>
     <button type="submit" data-testid="start-run-go">Start training</button>
     <button type="button" data-testid="start-run-stop" disabled>Stop</button>
   </div>
