@@ -46,8 +46,9 @@ class RunBusy(TemperaError):
 class PageRun:
     """One `tempera train` child and what became of it."""
 
-    def __init__(self, name: str, minutes: float, process, log_path: str):
+    def __init__(self, name: str, minutes: float, process, log_path: str, text_path: str):
         self.name, self.minutes, self.process, self.log_path = name, minutes, process, log_path
+        self.text_path = text_path
         self.started = time.time()
         self.state = "training"  # then stopping, exporting, finished, stopped or failed
         self.model = None  # the models folder's id of the export, once made
@@ -61,6 +62,10 @@ class PageRun:
     @property
     def busy(self) -> bool:
         return self.state in ("training", "stopping", "exporting")
+
+    def last_words(self) -> str:
+        """Why the child ended, with the text's path (which the page never gave) as "the text"."""
+        return last_words(self.log_path).replace(self.text_path, "the text")
 
 
 def last_words(log_path: str) -> str:
@@ -125,7 +130,7 @@ class PageRuns:
                 process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                            stderr=subprocess.STDOUT,
                                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-            self.current = PageRun(name, minutes, process, log_path)
+            self.current = PageRun(name, minutes, process, log_path, text_path)
             threading.Thread(target=self.follow, args=(self.current,), daemon=True,
                              name=f"page run {name}").start()
             return self.current
@@ -151,7 +156,7 @@ class PageRuns:
             with self.lock:
                 run.state = "stopped" if stopped else "failed"
                 run.message = ("stopped before the first epoch was saved: nothing to export"
-                               if stopped else f"training failed: {last_words(run.log_path)}")
+                               if stopped else f"training failed: {run.last_words()}")
             return
         with self.lock:
             run.state, run.message = "exporting", "exporting the best epoch for the page"
@@ -176,7 +181,7 @@ class PageRuns:
                                     stderr=subprocess.STDOUT).returncode
         if status != 0:
             shutil.rmtree(partial, ignore_errors=True)
-            return last_words(run.log_path)
+            return run.last_words()
         try:
             os.rename(partial, os.path.join(self.models_dir, run.name))
         except OSError as error:

@@ -206,6 +206,22 @@ def test_one_run_at_a_time_in_a_folder_the_server_names(served, tmp_path):
     assert not evil.exists() and sorted(os.listdir(tmp_path)) == ["models", "runs"]
 
 
+def test_a_run_that_fails_says_why_in_the_words_of_tempera_train(served):
+    app, client, token = served
+    response = post(client, token=token, json={"text": "abcabc", "minutes": 1})
+    assert response.status_code == 202
+    runs = app.extensions["tempera_page_runs"]
+    runs.current.process.wait(timeout=60)
+    deadline = time.time() + 10
+    while runs.status()["run"]["state"] == "training" and time.time() < deadline:
+        time.sleep(0.05)
+    run = client.get("/api/training", base_url=BASE, headers={TOKEN_HEADER: token}).get_json()["run"]
+    assert run["state"] == "failed" and run["model"] is None
+    assert re.fullmatch(r"training failed: tempera train: error: corpus has 6 characters, fewer "
+                        r"than the \d+ needed for training and held-out windows: the text", run["message"])
+    assert post(client, token=token, json={"text": "abcabc", "minutes": 1}).status_code == 202  # free again
+
+
 def test_allow_training_refuses_a_host_that_is_not_loopback(capsys):
     for host in ("0.0.0.0", "192.168.1.2", "::"):
         assert main(["serve", "--allow-training", "--host", host, "--port", "0"]) == 2
