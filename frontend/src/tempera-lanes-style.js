@@ -4,7 +4,6 @@
 export const LANES_STYLE = `
 :host {
   display: block;
-  container-type: inline-size;
   color-scheme: light dark;
   --text: #1d1d1f; --background: #fafafa; --muted: #555; --surface: #fff; --border: #ccc;
   --error: #a00;
@@ -27,7 +26,7 @@ export const LANES_STYLE = `
 .status { margin: 0; min-height: 1.2em; color: var(--muted); font-size: 0.9rem; }
 .status[data-state=error] { color: var(--error); }
 .lanes {
-  flex: 1; min-height: 0; display: grid; gap: 0.6rem;
+  flex: 1; min-height: 0; overflow: auto; display: grid; gap: 0.6rem;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 14rem), 1fr));
 }
 .lane {

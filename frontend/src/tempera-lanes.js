@@ -52,7 +52,9 @@ class LaneView {
       ...(label ? [element(doc, 'span', { className: 'filters', textContent: label })] : [])]);
     this.drawn = element(doc, 'span', { className: 'drawn', 'aria-hidden': 'true' });
     this.plain = doc.createTextNode('');
-    this.text = element(doc, 'p', { className: 'text', tabindex: '0', 'aria-labelledby': titleId, 'data-testid': 'lane-text-box' }, [
+    // Focusable, so a keyboard scrolls it; a group named by the lane's heading.
+    this.text = element(doc, 'div', { className: 'text', tabindex: '0', role: 'group', 'aria-labelledby': titleId,
+      'data-testid': 'lane-text-box' }, [
       element(doc, 'span', { className: 'seed', textContent: seedText }),
       this.drawn,
       element(doc, 'span', { className: 'sr-only', 'data-testid': 'lane-text' }, [this.plain]),
