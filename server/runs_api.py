@@ -10,6 +10,7 @@ separators and links leading out are a 404, as anything else that names no run.
 
 import hashlib
 import os
+import threading
 
 from flask import Blueprint, Response, abort, current_app, request
 
@@ -23,18 +24,21 @@ from .runs_listing import RunRecords, list_runs, run_folder
 from .runs_samples import EpochSamples, MissingTraining
 
 INSTALL_TRAINING = "pip install 'tempera[train]'"
+CLOCK_FIELDS = ("elapsed_seconds", "left_seconds")  # of a training run: they move every second
 
 runs_api = Blueprint("runs_api", __name__)
+STATE_LOCK = threading.Lock()  # the first requests may come at once, from waitress's threads
 
 
 def state() -> dict:
     """The app's caches of runs, samples and epoch bundles, made on first use."""
     config = current_app.config
-    if "RUNS_STATE" not in config:
-        config["RUNS_STATE"] = {
-            "records": RunRecords(), "samples": EpochSamples(), "bundle_names": BundleFileNames(),
-            "bundles": EpochBundles(config.get("EPOCH_BUNDLES_DIR") or default_cache_dir())}
-    return config["RUNS_STATE"]
+    with STATE_LOCK:
+        if "RUNS_STATE" not in config:
+            config["RUNS_STATE"] = {
+                "records": RunRecords(), "samples": EpochSamples(), "bundle_names": BundleFileNames(),
+                "bundles": EpochBundles(config.get("EPOCH_BUNDLES_DIR") or default_cache_dir())}
+        return config["RUNS_STATE"]
 
 
 def runs_dir() -> str:
@@ -66,13 +70,21 @@ def in_words(message: str, folder: str, name: str) -> str:
     return message
 
 
+def listing_etag(runs: list) -> str:
+    """Changes with the runs' files and states, not with the clock alone: while a run trains,
+    a page that has the list keeps it (304) and counts the time itself from started_at."""
+    still = [{k: v for k, v in run.items() if k not in CLOCK_FIELDS} for run in runs]
+    text = finite_json.dumps(still, "/api/runs", ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 @runs_api.get("/api/runs")
 def runs():
-    body = finite_json.dumps({"runs": list_runs(runs_dir(), state()["records"])}, "/api/runs",
-                             ensure_ascii=False)
-    response = Response(body, mimetype="application/json")
+    listed = list_runs(runs_dir(), state()["records"])
+    response = Response(finite_json.dumps({"runs": listed}, "/api/runs", ensure_ascii=False),
+                        mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(hashlib.blake2b(body.encode(), digest_size=12).hexdigest())
+    response.set_etag(listing_etag(listed))
     return response.make_conditional(request)
 
 
@@ -85,7 +97,9 @@ def samples(name):
         return error_response(str(error), 503, install=INSTALL_TRAINING)
     except TemperaError as error:
         return error_response(in_words(str(error), folder, name), 422)
-    return json_response(data, what="the samples")
+    response = json_response(data, what="the samples")
+    response.set_etag(hashlib.blake2b(response.get_data(), digest_size=12).hexdigest())
+    return response.make_conditional(request)
 
 
 @runs_api.get("/api/runs/<name>/epochs/<int:epoch>/<file_name>")

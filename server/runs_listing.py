@@ -14,8 +14,9 @@ from tempera.baselines import read_baselines
 from tempera.catalog import is_inside
 from tempera.errors import TemperaError
 from tempera.training.run_folder import LN2, RunFolder, selection_loss
+from tempera.training.run_lock import LOCK_NAME
 
-from .runs_lock_state import lock_started, lock_is_held
+from .runs_lock_state import locked_files, lock_is_held, lock_started
 
 RUN_FILES = ("config.json", "history.json", "state.json")
 
@@ -136,7 +137,7 @@ def read_record(folder: str) -> dict:
                       created=str(config.get("created", "")))
         history = run.history()
     except TemperaError as error:
-        record["error"] = str(error).replace(folder, os.path.basename(folder))
+        record["error"] = str(error).replace(folder, "runs/" + os.path.basename(folder))
         return record
     record.update(epochs=len(history), best_epoch=best_epoch(history),
                   history=[[row["epoch"], bits(row["train_loss"]), bits(row["val_loss"])]
@@ -147,10 +148,11 @@ def read_record(folder: str) -> dict:
     return record
 
 
-def describe(name: str, folder: str, record: dict, now: float) -> dict:
-    """RUN as /api/runs lists it; the clock's figures as of `now` (unix seconds)."""
-    lock = os.path.join(folder, ".train-lock")
-    training = lock_is_held(lock)
+def describe(name: str, folder: str, record: dict, now: float, locks: set | None) -> dict:
+    """RUN as /api/runs lists it; the clock's figures as of `now` (unix seconds). `locks`: the
+    files locked now (runs_lock_state.locked_files)."""
+    lock = os.path.join(folder, LOCK_NAME)
+    training = lock_is_held(lock, locks)
     timing = record["timing"]
     budget = number(timing.get("budget_seconds"))
     started = None
@@ -175,10 +177,11 @@ def describe(name: str, folder: str, record: dict, now: float) -> dict:
 def list_runs(runs_dir: str, records: RunRecords, now: float | None = None) -> list:
     """Every run in `runs_dir`, newest first (by when each was created, then by name)."""
     now = time.time() if now is None else now
+    locks = locked_files()
     runs = []
     for name in run_names(runs_dir):
         folder = os.path.realpath(os.path.join(runs_dir, name))
         record = records.record(folder)
-        runs.append((record["created"], name, describe(name, folder, record, now)))
+        runs.append((record["created"], name, describe(name, folder, record, now, locks)))
     runs.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     return [run for _created, _name, run in runs]

@@ -72,13 +72,17 @@ def has_open(pid: int, path: str) -> bool | None:
     return False
 
 
-def lock_is_held(path: str) -> bool:
-    """Is the run lock at `path` held by a live process?"""
+UNREAD = object()
+
+
+def lock_is_held(path: str, listed=UNREAD) -> bool:
+    """Is the run lock at `path` held by a live process? `listed`: locked_files(), when read
+    already for several runs."""
     try:
         info = os.stat(path)
     except OSError:  # a trainer removes its lock file as it lets go
         return False
-    listed = locked_files()
+    listed = locked_files() if listed is UNREAD else listed
     if listed is not None and (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino) in listed:
         return True
     pid = holder_pid(path)

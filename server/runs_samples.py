@@ -18,6 +18,8 @@ from tempera.catalog import is_inside
 from tempera.errors import TemperaError
 from tempera.generate import Generator
 from tempera.lstm import CharLstm, LstmLayer
+from tempera.training.options import check_config
+from tempera.training.recipes import Recipe
 from tempera.training.run_folder import RunFolder
 from tempera.vocab import Vocabulary
 
@@ -113,11 +115,11 @@ class EpochSamples:
         """{"seed", "temperature", "rng_seed", "epochs": [...]} for the run in `folder`;
         `relative(message)` rewrites the folder's path in messages."""
         run = RunFolder(folder)
-        config = run.config()
-        vocab = Vocabulary(run.vocabulary(), bool(config.get("lowercase")))
-        maxlen = int(config.get("recipe", {}).get("maxlen", 60))
+        config = check_config(run.config(), folder)
+        vocab = Vocabulary(run.vocabulary(), config["lowercase"])
+        maxlen = Recipe.from_dict(config["recipe"]).maxlen
         seed = seed_text(config, vocab)
-        rng_seed = int(config.get("seed", 0)) & 0xFFFFFFFF
+        rng_seed = config["seed"] & 0xFFFFFFFF
         epochs = []
         for row in run.history():
             entry = {"epoch": row["epoch"]}

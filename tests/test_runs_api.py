@@ -95,8 +95,11 @@ def test_a_run_whose_files_are_damaged_is_listed_with_the_reason(tmp_path):
         handle.write('[{"epoch": 1, "train_loss": NaN')
     client = client_for(tmp_path / "runs", tmp_path / "cache")
     run = listed(client, "broken")
-    assert "history.json in run folder broken is corrupt" in run["error"], run["error"]
+    assert "history.json in run folder runs/broken is corrupt" in run["error"], run["error"]
     assert str(tmp_path) not in run["error"] and run["history"] == []
+    response = client.get("/api/runs/broken/samples")
+    assert response.status_code == 422
+    assert "run folder runs/broken" in parsed(response)["error"] and str(tmp_path) not in parsed(response)["error"]
 
 
 def test_state_is_training_while_a_process_holds_the_run_lock(tmp_path):
@@ -138,6 +141,24 @@ def test_the_listing_answers_304_until_a_run_changes(tmp_path):
     changed = client.get("/api/runs", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert parsed(changed)["runs"][0]["epochs"] == 2
+
+
+def test_while_a_run_trains_its_clock_alone_changes_no_etag(tmp_path):
+    folder = write_run(tmp_path / "runs" / "live", history=HISTORY[:1])
+    client = client_for(tmp_path / "runs", tmp_path / "cache")
+    lock = RunLock(str(folder))
+    lock.acquire()
+    try:
+        first = client.get("/api/runs")
+        time.sleep(0.3)
+        again = client.get("/api/runs")
+        assert parsed(again)["runs"][0]["elapsed_seconds"] > parsed(first)["runs"][0]["elapsed_seconds"]
+        assert client.get("/api/runs", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        write_run(folder, history=HISTORY)
+        assert client.get("/api/runs", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+    finally:
+        lock.release()
+    assert client.get("/api/runs", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
 def test_names_that_are_not_runs_are_404(tmp_path):
@@ -212,8 +233,11 @@ def test_samples_are_one_per_epoch_the_same_each_time_and_made_once(real_client)
     assert first["epochs"][0]["text"] != first["epochs"][1]["text"]
     samples = real_client.application.config["RUNS_STATE"]["samples"]
     made = len(samples.cache)
-    assert parsed(real_client.get("/api/runs/small/samples")) == first
+    again = real_client.get("/api/runs/small/samples")
+    assert parsed(again) == first
     assert len(samples.cache) == made  # nothing made again
+    etag = again.headers["ETag"]
+    assert real_client.get("/api/runs/small/samples", headers={"If-None-Match": etag}).status_code == 304
 
 
 @pytest.mark.slow
