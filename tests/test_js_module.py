@@ -145,3 +145,27 @@ def test_the_packed_package_installs_offline_and_gives_the_same_text(runs, tmp_p
         local = runs[(backend, "stateful")]
         assert packed_run["run"]["lanes"] == local["run"]["lanes"], backend
         assert packed_run["streamed"] == local["streamed"] and packed_run["score"] == local["score"], backend
+
+
+def test_the_steps_and_lanes_are_shaped_as_the_python_api_gives_them(runs):
+    """A step of generate() is what tempera.Model.stream()'s Step.to_json() writes, and a lane of
+    run() has the keys of `tempera sample --json`'s: one shape in both languages."""
+    import tempera
+
+    options = OPTIONS["stateful"]
+    stream = tempera.load(SHIPPED_BUNDLE).stream(
+        options["seed"], temperatures=options["temperatures"], length=options["length"],
+        rng_seed=options["rngSeed"], top_k=options["topK"], top_p=options["topP"], min_p=options["minP"],
+        mode="stateful")
+    steps = [step.to_json() for step in stream]
+    for backend in ("cpu", "wasm"):
+        got = runs[(backend, "stateful")]
+        assert len(got["streamed"]) == len(steps)
+        for mine, theirs in zip(got["streamed"], steps, strict=True):
+            assert set(mine) == set(theirs) and mine["step"] == theirs["step"], (mine, theirs)
+            assert mine["chars"] == theirs["chars"], f"{backend} step {theirs['step']}"
+            for lane, (a, b) in enumerate(zip(mine["lanes"], theirs["lanes"], strict=True)):
+                assert set(a) == set(b) and a["u"] == b["u"] and a["char"] == b["char"], (backend, lane, a, b)
+        expected = stream.result.to_json()["lanes"]
+        assert [set(lane) for lane in got["run"]["lanes"]] == [set(lane) for lane in expected]
+        assert [lane["text"] for lane in got["run"]["lanes"]] == [lane["text"] for lane in expected]
