@@ -19,6 +19,7 @@ from .runs_api import runs_api
 from .training_api import TRAINING_BLUEPRINT, page_with_token, training_api
 
 mimetypes.add_type("application/wasm", ".wasm")  # missing from some systems' tables
+mimetypes.add_type("text/javascript", ".mjs")  # the embeddable module; a module script needs it
 mimetypes.add_type("application/octet-stream", ".bin")
 mimetypes.add_type("application/json", ".json")
 
