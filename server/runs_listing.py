@@ -13,6 +13,7 @@ import time
 from tempera.baselines import read_baselines
 from tempera.catalog import is_inside
 from tempera.errors import TemperaError
+from tempera.finite_json import first_non_finite
 from tempera.training.run_folder import LN2, RunFolder, selection_loss
 from tempera.training.run_lock import LOCK_NAME
 
@@ -130,6 +131,9 @@ def read_record(folder: str) -> dict:
         config = run.config()
         if not isinstance(config, dict):
             raise TemperaError(f"config.json in run folder {folder} is not a JSON object")
+        found = first_non_finite(config)
+        if found:  # JSON cannot carry it to the page
+            raise TemperaError(f"config.json in run folder {folder}: {found[0]} is {found[1]}")
         record.update(recipe=config.get("recipe") if isinstance(config.get("recipe"), dict) else {},
                       recipe_reason=config.get("recipe_reason") if isinstance(config.get("recipe_reason"), str) else None,
                       corpus=corpus_summary(config), baselines=baselines_in_bits(config),

@@ -97,6 +97,9 @@ def test_a_run_whose_files_are_damaged_is_listed_with_the_reason(tmp_path):
     run = listed(client, "broken")
     assert "history.json in run folder runs/broken is corrupt" in run["error"], run["error"]
     assert str(tmp_path) not in run["error"] and run["history"] == []
+    write_run(tmp_path / "runs" / "not-a-number", config={**CONFIG, "recipe": {**CONFIG["recipe"], "units": math.nan}})
+    run = listed(client, "not-a-number")
+    assert run["error"] == "config.json in run folder runs/not-a-number: recipe.units is NaN", run["error"]
     response = client.get("/api/runs/broken/samples")
     assert response.status_code == 422
     assert "run folder runs/broken" in parsed(response)["error"] and str(tmp_path) not in parsed(response)["error"]
