@@ -172,7 +172,8 @@ async function open(url, wanted, { wasmPaths, fetchFile, onStatus = () => {} }) 
   const current = shared.backend;
   const alive = shared.models.size > 0;
   if (current && wanted && wanted !== MEASURE_ALL && wanted !== current.name && alive) {
-    throw new Error(`the models on this page run on ${current.name}; dispose them before loading one on ${wanted}`);
+    throw new Error(`the models on this page run on ${current.name}, and a page has one backend at a time: ` +
+      `dispose() them before loading one on ${wanted}`);
   }
   let loaded;
   if (current && (!wanted || wanted === current.name || alive)) {
