@@ -251,7 +251,7 @@ def json_get(url, token=None):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_a_run_started_from_the_page_finishes_joins_the_menu_and_samples(browser, tmp_path, capsys):
+def test_a_run_started_from_the_page_shows_stops_joins_the_menu_and_samples(browser, tmp_path, capsys):
     models, runs = tmp_path / "models", tmp_path / "runs"
     shutil.copytree(SHIPPED_BUNDLE, models / "nietzsche")
     port = free_port()
@@ -269,7 +269,7 @@ def test_a_run_started_from_the_page_finishes_joins_the_menu_and_samples(browser
         with open(AXE, encoding="utf-8") as handle:
             assert page.evaluate(AXE_ON_FORM, handle.read()) == []
         form.get_by_label("Or paste the text").fill(SMALL_TEXT)
-        form.get_by_label("Time budget (minutes)").fill("0.05")
+        form.get_by_label("Time budget (minutes)").fill("2")
         form.get_by_label("LSTM units").fill("8")
         form.get_by_label("Layers").fill("1")
         form.get_by_role("button", name="Start training").click()
@@ -279,9 +279,13 @@ def test_a_run_started_from_the_page_finishes_joins_the_menu_and_samples(browser
         assert form.get_by_role("button", name="Start training").is_disabled()
         token = TOKEN_META.search(page.content()).group(1)
         name = json_get(url + "api/training", token)["run"]["name"]
+        # The run shows in the Training view as it trains; Stop once it has saved an epoch.
+        page.wait_for_selector(f'[data-testid=run-item][data-run="{name}"][data-epochs]'
+                               ':not([data-epochs="0"])', timeout=180_000)
+        form.get_by_role("button", name="Stop").click()
         page.wait_for_function("""() => /^(Finished|Run )/.test(document.querySelector(
-            '[data-testid=start-run-status]').textContent)""", timeout=240_000, polling=500)
-        assert status.text_content() == f"Finished: model {name} is in the model menu."
+            '[data-testid=start-run-status]').textContent)""", timeout=180_000, polling=500)
+        assert status.text_content() == f"Finished: stopped early; model {name} is in the model menu."
         page.wait_for_function(f"""() => [...document.querySelectorAll('#model option')]
             .some((o) => o.value === {json.dumps(name)})""", timeout=10_000)
         assert name in [m["id"] for m in json_get(url + "api/models")["models"]]
