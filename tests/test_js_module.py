@@ -169,3 +169,44 @@ def test_the_steps_and_lanes_are_shaped_as_the_python_api_gives_them(runs):
         expected = stream.result.to_json()["lanes"]
         assert [set(lane) for lane in got["run"]["lanes"]] == [set(lane) for lane in expected]
         assert [lane["text"] for lane in got["run"]["lanes"]] == [lane["text"] for lane in expected]
+
+
+REFUSALS = """
+const { load } = await import(process.argv[1]);
+const said = async (work) => {
+  try {
+    await work();
+    return 'no error';
+  } catch (error) {
+    return `${error.constructor.name}: ${error.message}`;
+  }
+};
+const model = await load(process.argv[2], { backend: 'cpu' });
+const out = {
+  otherBackend: await said(() => load(process.argv[2], { backend: 'wasm' })),
+  unknownBackend: await said(() => load(process.argv[2], { backend: 'gpu' })),
+  noBundle: await said(() => load(process.argv[2] + '/nothing-here')),
+  noAddress: await said(() => load('')),
+  badTemperature: await said(() => model.run({ seed: 'the', temperatures: [-1], length: 3, rngSeed: 1 })),
+  sameBackend: (await load(process.argv[2])).backend.name,
+};
+model.dispose();
+out.afterDispose = await said(() => model.run({ seed: 'the', temperatures: [1], length: 3 }));
+process.stdout.write(JSON.stringify(out) + '\\n', () => process.exit(0));
+"""
+
+
+def test_bad_loads_and_runs_say_what_is_wrong_in_one_line():
+    result = subprocess.run([NODE, "--input-type=module", "-e", REFUSALS, MODULE, SHIPPED_BUNDLE], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    said = json.loads(result.stdout.strip().splitlines()[-1])
+    assert said["otherBackend"] == ("Error: the models on this page run on cpu, and a page has one backend at a "
+                                    "time: dispose() them before loading one on wasm")
+    assert said["unknownBackend"] == 'TypeError: backend must be one of webgl, wasm, cpu, measure, not "gpu"'
+    assert said["noBundle"].startswith("BundleError: tempera.json is missing (HTTP 404"), said["noBundle"]
+    assert said["noAddress"].startswith("TypeError: load() needs the URL of a bundle folder"), said["noAddress"]
+    assert said["badTemperature"] == "SamplingError: temperature must be 0 (greedy) or positive, got -1"
+    assert said["sameBackend"] == "cpu"  # a load that forces nothing shares the page's backend
+    assert said["afterDispose"] == "Error: this model was disposed; load it again"
+    assert all("\n" not in line for line in said.values() if isinstance(line, str))
