@@ -168,6 +168,7 @@ export function defineTemperaLanes(load, defaultModel) {
       const number = ++this.runNumber;
       const current = () => number === this.runNumber && this.isConnected;
       this.lanesBox.setAttribute('aria-busy', 'true');
+      this.setStatus('Loading the model…');
       try {
         const options = this.options();
         const model = await modelFor(this.getAttribute('model') ?? defaultModel, this.getAttribute('backend') ?? undefined,
