@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from . import finite_json
-from .bundle import load_bundle
+from .bundle import BundleError, load_bundle
 from .catalog import DEFAULT_MODELS_DIR
 from .errors import TemperaError
 from .generate import (MODES, Generator, Lane, Score, check_length, check_mode, length_note,
@@ -36,11 +36,17 @@ def shipped_models() -> list:
 
 
 def resolve_bundle(name: str) -> str:
-    """A bundle folder, or the name of a shipped model (`tempera sample nietzsche`)."""
+    """A bundle folder, or the name of a shipped model (`tempera sample nietzsche`).
+
+    A plain name that is neither is refused naming the shipped models, so a typo reads as one.
+    """
     shipped = os.path.join(DEFAULT_MODELS_DIR, name)
-    if not os.path.exists(name) and os.sep not in name and os.path.isdir(shipped):
+    if os.path.exists(name) or os.sep in name or (os.altsep and os.altsep in name):
+        return name
+    if os.path.isdir(shipped):
         return shipped
-    return name
+    raise BundleError(f"bundle folder not found: {name} (nor is it a shipped model: "
+                      f"{', '.join(shipped_models()) or 'none are installed'})")
 
 
 def load(name_or_path) -> "Model":

@@ -21,8 +21,15 @@ RANK_BUCKETS = (("rank-1", 1, "the model's first choice"),
 # The page's tints (style.css --rank-*), light and dark.
 RANK_COLOURS = {"rank-1": ("#d6eaf8", "#16334a"), "rank-2-3": ("#f7eda0", "#4a4312"),
                 "rank-4-10": ("#f6c98a", "#5e3a0c"), "rank-over-10": ("#e7b7d4", "#5a2346")}
-# Where the notebook is dark whatever the system says: JupyterLab's and VS Code's dark themes.
+# Where the notebook says its theme, it wins over the system's: JupyterLab's and VS Code's.
 DARK_THEMES = ('[data-jp-theme-light="false"]', "body.vscode-dark")
+LIGHT_THEMES = ('[data-jp-theme-light="true"]', "body.vscode-light")
+# The page's palette, light and dark (style.css :root). The view paints its own background, so
+# that it reads the same in a notebook whose theme is not the system's.
+LIGHT_LINES = ("--tempera-text: #1d1d1f; --tempera-background: #fafafa; --tempera-surface: #fff; "
+               "--tempera-border: #ccc; --tempera-faint: #5c5c5c;")
+DARK_LINES = ("--tempera-text: #e8e8ea; --tempera-background: #151517; --tempera-surface: #1f1f22; "
+              "--tempera-border: #444; --tempera-faint: #a8a8ad;")
 # Above this many characters a text is tinted in runs of one bucket, without a hover per
 # character, and above SHOWN_CHARS only its beginning is shown: a notebook stays light.
 HOVER_CHARS = 2_000
@@ -109,14 +116,17 @@ def _style(root: str) -> str:
         return " ".join(f"{prefix}{root} .{name} {{ background: {colours[which]}; }}"
                         for name, colours in RANK_COLOURS.items())
 
-    dark = " ".join(tints(1, f"{theme} ") for theme in DARK_THEMES)
+    themed = " ".join(f"{tints(1, f'{theme} ')} {theme} {root} {{ {DARK_LINES} }}" for theme in DARK_THEMES)
+    themed += " " + " ".join(f"{tints(0, f'{theme} ')} {theme} {root} {{ {LIGHT_LINES} }}"
+                             for theme in LIGHT_THEMES)
     return f"""<style>
-{root} {{ font-family: system-ui, sans-serif; --tempera-border: #ccc; --tempera-faint: #5c5c5c; }}
+{root} {{ font-family: system-ui, sans-serif; {LIGHT_LINES} color: var(--tempera-text); background: var(--tempera-background); padding: 0.5rem 0.7rem; border-radius: 6px; }}
+{root} p {{ margin: 0.2rem 0; }}
 {root} .lanes {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 0.8rem; }}
-{root} .lane {{ border: 1px solid var(--tempera-border); border-radius: 6px; padding: 0.5rem 0.7rem; min-width: 0; }}
+{root} .lane {{ background: var(--tempera-surface); color: var(--tempera-text); border: 1px solid var(--tempera-border); border-radius: 6px; padding: 0.5rem 0.7rem; min-width: 0; }}
 {root} .lane header {{ display: flex; gap: 0.6rem; align-items: baseline; }}
 {root} .kind, {root} .filters-label, {root} .notes {{ color: var(--tempera-faint); font-size: 0.85rem; }}
-{root} pre.lane-scroll {{ white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; font: 0.9rem/1.4 ui-monospace, monospace; margin: 0.4rem 0 0; padding: 0; max-height: 22rem; overflow-y: auto; background: none; }}
+{root} pre.lane-scroll {{ color: inherit; white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; font: 0.9rem/1.4 ui-monospace, monospace; margin: 0.4rem 0 0; padding: 0; max-height: 22rem; overflow-y: auto; background: none; }}
 {root} .seed-text {{ color: var(--tempera-faint); }}
 {tints(0)}
 {root} .rank-over-10 {{ text-decoration: underline; text-underline-offset: 2px; }}
@@ -127,8 +137,8 @@ def _style(root: str) -> str:
 {root} .lane-stats dd {{ margin-left: 0.25rem; font-variant-numeric: tabular-nums; }}
 {root} .legend {{ display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; list-style: none; padding: 0; margin: 0.3rem 0 0.6rem; font-size: 0.85rem; }}
 {root} .swatch {{ display: inline-block; padding: 0 0.35rem; font-family: ui-monospace, monospace; border: 1px solid var(--tempera-border); }}
-@media (prefers-color-scheme: dark) {{ {tints(1)} {root} {{ --tempera-border: #444; --tempera-faint: #a8a8ad; }} }}
-{dark}
+@media (prefers-color-scheme: dark) {{ {tints(1)} {root} {{ {DARK_LINES} }} }}
+{themed}
 @media (forced-colors: active) {{ {root} .rank-2-3 {{ text-decoration: underline dotted; }} {root} .rank-4-10 {{ text-decoration: underline dashed; }} {root} .rank-over-10 {{ text-decoration: underline double; }} }}
 </style>"""
 

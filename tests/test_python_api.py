@@ -283,9 +283,10 @@ def test_an_empty_or_unknown_seed_is_refused_as_the_command_line_does(model, cap
 
 
 def test_an_unknown_name_and_a_corrupt_bundle_are_refused_as_the_command_line_does(capsys, tmp_path):
-    message = cli_error(capsys, "sample", "no-such-model", "--seed-text", "the ")
+    message = cli_error(capsys, "sample", "nietzche", "--seed-text", "the ")
+    assert message == "bundle folder not found: nietzche (nor is it a shipped model: nietzsche)"
     with pytest.raises(tempera.TemperaError) as refused:
-        tempera.load("no-such-model")
+        tempera.load("nietzche")
     assert str(refused.value) == message
     corrupt = tmp_path / "corrupt"
     shutil.copytree(SHIPPED_BUNDLE, corrupt)
