@@ -13,6 +13,7 @@ from conftest import ROOT, SHIPPED_BUNDLE, run_cli
 from tempera.catalog import index_document
 from tempera.cli import main
 from tempera.quiet import import_quietly
+from train_in_process import train_in_process
 
 
 def one_line_error(result, command: str, *fragments: str) -> str:
@@ -27,9 +28,16 @@ def one_line_error(result, command: str, *fragments: str) -> str:
 
 
 def cli_in_process(capfd, *args) -> subprocess.CompletedProcess:
-    """tempera.cli.main run here, its exit code and output as a finished process's."""
+    """tempera.cli.main run here, its exit code and output as a finished process's.
+
+    The commands' own entry point without a fresh interpreter: export imports TensorFlow once
+    for the whole file instead of once per call (seconds each). Real processes of each command
+    run in test_export.py, test_training.py and below (usage mistakes, a closed pipe)."""
     capfd.readouterr()
-    code = main(list(args))
+    try:
+        code = main(list(args))
+    except SystemExit as usage:  # argparse's own refusals
+        code = usage.code
     captured = capfd.readouterr()
     return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
@@ -57,58 +65,58 @@ def runs(trained_run, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["the run", "the folder of runs", "inside the run's parent"])
-def test_export_never_replaces_the_run_or_a_folder_holding_it(runs, target):
+def test_export_never_replaces_the_run_or_a_folder_holding_it(runs, target, capfd):
     run = runs / "first"
     out = {"the run": run, "the folder of runs": runs, "inside the run's parent": runs / "second"}[target]
     before = snapshot(runs)
-    result = run_cli("export", str(run), "--out", str(out), "--force")
+    result = cli_in_process(capfd, "export", str(run), "--out", str(out), "--force")
     one_line_error(result, "export", str(out))
     assert snapshot(runs) == before
 
 
 @pytest.mark.slow
-def test_export_force_replaces_its_own_bundle_but_not_a_users_files(trained_run, tmp_path):
+def test_export_force_replaces_its_own_bundle_but_not_a_users_files(trained_run, tmp_path, capfd):
     out = tmp_path / "bundle"
-    assert run_cli("export", trained_run[0], "--out", str(out)).returncode == 0
-    assert run_cli("export", trained_run[0], "--out", str(out), "--force").returncode == 0
+    assert cli_in_process(capfd, "export", trained_run[0], "--out", str(out)).returncode == 0
+    assert cli_in_process(capfd, "export", trained_run[0], "--out", str(out), "--force").returncode == 0
     (out / "notes.txt").write_text("mine")
     before = snapshot(out)
-    one_line_error(run_cli("export", trained_run[0], "--out", str(out), "--force"),
+    one_line_error(cli_in_process(capfd, "export", trained_run[0], "--out", str(out), "--force"),
                    "export", "notes.txt", "does not write")
     assert snapshot(out) == before
     afile = tmp_path / "a-file.txt"
     afile.write_text("keep")
-    one_line_error(run_cli("export", trained_run[0], "--out", str(afile), "--force"),
+    one_line_error(cli_in_process(capfd, "export", trained_run[0], "--out", str(afile), "--force"),
                    "export", "is a file")
     link = tmp_path / "link"
     os.symlink(out, link)
-    one_line_error(run_cli("export", trained_run[0], "--out", str(link), "--force"),
+    one_line_error(cli_in_process(capfd, "export", trained_run[0], "--out", str(link), "--force"),
                    "export", "symbolic link")
     assert afile.read_text() == "keep" and snapshot(out) == before
 
 
 @pytest.mark.slow
-def test_build_site_force_replaces_only_a_site_it_made(small_bundle, tmp_path):
+def test_build_site_force_replaces_only_a_site_it_made(small_bundle, tmp_path, capfd):
     shelf = tmp_path / "shelf"  # a user's folder of bundles and notes
     shutil.copytree(small_bundle, shelf / "small")
     shutil.copytree(SHIPPED_BUNDLE, shelf / "nietzsche")
     (shelf / "notes.txt").write_text("my notes")
     before = snapshot(shelf)
     for out in (shelf, shelf / "small", shelf / "small" / "site"):  # around, at, inside an input
-        one_line_error(run_cli("build-site", "--out", str(out), "--model", str(shelf / "small"),
+        one_line_error(cli_in_process(capfd, "build-site", "--out", str(out), "--model", str(shelf / "small"),
                                "--force"), "build-site", "which this command")
     for out in ("", "/"):
-        one_line_error(run_cli("build-site", "--out", out, "--model", str(shelf / "small")),
+        one_line_error(cli_in_process(capfd, "build-site", "--out", out, "--model", str(shelf / "small")),
                        "build-site", "--out must name a folder")
     unrelated = tmp_path / "unrelated"
     shutil.copytree(shelf, unrelated)
-    one_line_error(run_cli("build-site", "--out", str(unrelated), "--model", small_bundle, "--force"),
+    one_line_error(cli_in_process(capfd, "build-site", "--out", str(unrelated), "--model", small_bundle, "--force"),
                    "build-site", "not a site that tempera build-site wrote")
     assert snapshot(shelf) == before and snapshot(unrelated) == before
 
     site = tmp_path / "site"
     for _ in range(2):  # a site it made is replaced
-        assert run_cli("build-site", "--out", str(site), "--model", small_bundle,
+        assert cli_in_process(capfd, "build-site", "--out", str(site), "--model", small_bundle,
                        "--force").returncode == 0
     # Compressed copies for static hosts that serve them: the page's from the build, and the
     # bundle's model.json (weights only where gzip saves a tenth).
@@ -116,27 +124,27 @@ def test_build_site_force_replaces_only_a_site_it_made(small_bundle, tmp_path):
     assert (site / "models" / "small" / "model.json.gz").is_file()
     assert not list(site.rglob("*.map"))
     (site / "models" / "notes.txt").write_text("mine")
-    one_line_error(run_cli("build-site", "--out", str(site), "--model", small_bundle, "--force"),
+    one_line_error(cli_in_process(capfd, "build-site", "--out", str(site), "--model", small_bundle, "--force"),
                    "build-site", "models/notes.txt")
     assert (site / "models" / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.slow
-def test_build_site_under_a_file_or_an_unwritable_place(small_bundle, tmp_path):
+def test_build_site_under_a_file_or_an_unwritable_place(small_bundle, tmp_path, capfd):
     afile = tmp_path / "file.txt"
     afile.write_text("x")
-    one_line_error(run_cli("build-site", "--out", str(afile / "site"), "--model", small_bundle),
+    one_line_error(cli_in_process(capfd, "build-site", "--out", str(afile / "site"), "--model", small_bundle),
                    "build-site", "is a file, not a folder")
-    one_line_error(run_cli("build-site", "--out", "/proc/tempera-site", "--model", small_bundle),
+    one_line_error(cli_in_process(capfd, "build-site", "--out", "/proc/tempera-site", "--model", small_bundle),
                    "build-site", "cannot write the site")
 
 
-def test_train_does_not_write_into_a_folder_that_is_not_a_run(small_corpus, tmp_path):
+def test_train_does_not_write_into_a_folder_that_is_not_a_run(small_corpus, tmp_path, capfd):
     mine = tmp_path / "documents"
     mine.mkdir()
     (mine / "letter.txt").write_text("dear")
     (mine / ".tempera-not-ours").write_text("x")
-    one_line_error(run_cli("train", "--corpus", small_corpus, "--run", str(mine)), "train",
+    one_line_error(train_in_process(capfd, "--corpus", small_corpus, "--run", str(mine)), "train",
                    "not a tempera run folder")
     assert sorted(os.listdir(mine)) == [".tempera-not-ours", "letter.txt"]
 
@@ -156,9 +164,9 @@ def test_train_does_not_write_into_a_folder_that_is_not_a_run(small_corpus, tmp_
     ("--dropout", "nan", "--dropout must be"), ("--patience", "0", "--patience must be"),
 ])
 def test_impossible_training_options_are_refused_and_not_saved(small_corpus, tmp_path, option,
-                                                                value, message):
+                                                                value, message, capfd):
     run = tmp_path / "run"
-    one_line_error(run_cli("train", "--corpus", small_corpus, "--run", str(run), option, value),
+    one_line_error(train_in_process(capfd, "--corpus", small_corpus, "--run", str(run), option, value),
                    "train", message)
     assert not (run / "config.json").exists()
 
@@ -181,10 +189,10 @@ def test_a_run_that_trained_nothing_takes_the_corrected_options(small_corpus, tm
     ("a" * 5000, "only one distinct character ('a')"),
     ("\n" * 5000, "only one distinct character (U+000A)"),
 ])
-def test_a_corpus_with_one_distinct_character(tmp_path, content, message):
+def test_a_corpus_with_one_distinct_character(tmp_path, content, message, capfd):
     corpus = tmp_path / "one.txt"
     corpus.write_text(content)
-    one_line_error(run_cli("train", "--corpus", str(corpus), "--run", str(tmp_path / "run")),
+    one_line_error(train_in_process(capfd, "--corpus", str(corpus), "--run", str(tmp_path / "run")),
                    "train", message)
     assert not (tmp_path / "run").exists()  # a run that could not start leaves no folder
 
@@ -207,19 +215,19 @@ def test_a_corpus_that_is_not_a_regular_file_or_too_large(tmp_path, kind):
 
 
 @pytest.mark.slow
-def test_a_resumed_run_keeps_its_recipe(trained_run, tmp_path):
+def test_a_resumed_run_keeps_its_recipe(trained_run, tmp_path, capfd):
     run = shutil.copytree(trained_run[0], tmp_path / "run")
-    one_line_error(run_cli("train", "--run", str(run), "--units", "64", "--epochs", "3"), "train",
+    one_line_error(train_in_process(capfd, "--run", str(run), "--units", "64", "--epochs", "3"), "train",
                    "was made with --units 24", "use a new --run folder")
 
 
 @pytest.mark.slow
-def test_a_damaged_checkpoint(trained_run, tmp_path):
+def test_a_damaged_checkpoint(trained_run, tmp_path, capfd):
     """export names the damaged file; train resumes from the newest epoch that reads."""
     run = shutil.copytree(trained_run[0], tmp_path / "run")
     last = run / "checkpoints" / "epoch-002.h5"
     last.write_bytes(last.read_bytes()[:3000])
-    one_line_error(run_cli("export", str(run), "--out", str(tmp_path / "b"), "--epoch", "2"),
+    one_line_error(cli_in_process(capfd, "export", str(run), "--out", str(tmp_path / "b"), "--epoch", "2"),
                    "export", "checkpoint checkpoints/epoch-002.h5", "cannot be read")
     result = run_cli("train", "--run", str(run), "--epochs", "3", "--verbose", "0")
     assert result.returncode == 0, result.stderr
@@ -228,7 +236,8 @@ def test_a_damaged_checkpoint(trained_run, tmp_path):
     assert [row["epoch"] for row in history] == [1, 2, 3]
     for checkpoint in (run / "checkpoints").iterdir():  # none left that reads
         checkpoint.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
-    one_line_error(run_cli("train", "--run", str(run), "--epochs", "4"), "train", "cannot be read")
+    one_line_error(cli_in_process(capfd, "train", "--run", str(run), "--epochs", "4"), "train",
+                   "cannot be read")
 
 
 @pytest.mark.slow
@@ -241,16 +250,17 @@ def test_a_damaged_checkpoint(trained_run, tmp_path):
     ("config.json", '[]', "config.json in run folder"),
     ("vocab.json", '"abc"', "vocab.json in run folder"),
 ])
-def test_run_files_of_the_wrong_shape(trained_run, tmp_path, name, content, message):
+def test_run_files_of_the_wrong_shape(trained_run, tmp_path, name, content, message, capfd):
     run = shutil.copytree(trained_run[0], tmp_path / "run")
     (run / name).write_text(content)
     if name != "state.json":  # export reads the history, not the training state
-        one_line_error(run_cli("export", str(run), "--out", str(tmp_path / "b")), "export", message)
-    one_line_error(run_cli("train", "--run", str(run), "--epochs", "3"), "train", message)
+        one_line_error(cli_in_process(capfd, "export", str(run), "--out", str(tmp_path / "b")),
+                       "export", message)
+    one_line_error(train_in_process(capfd, "--run", str(run), "--epochs", "3"), "train", message)
 
 
 @pytest.mark.slow
-def test_non_finite_weights_are_refused_by_export(trained_run, tmp_path):
+def test_non_finite_weights_are_refused_by_export(trained_run, tmp_path, capfd):
     keras = import_quietly("tf_keras")  # as the commands do: TensorFlow's log level stays quiet
 
     run = shutil.copytree(trained_run[0], tmp_path / "run")
@@ -263,10 +273,10 @@ def test_non_finite_weights_are_refused_by_export(trained_run, tmp_path):
     history = json.load(open(run / "history.json"))
     history[1]["val_loss"] = float("nan")  # as a diverged epoch records it
     (run / "history.json").write_text(json.dumps(history))
-    exported = run_cli("export", str(run), "--out", str(tmp_path / "best"))
+    exported = cli_in_process(capfd, "export", str(run), "--out", str(tmp_path / "best"))
     assert exported.returncode == 0, exported.stderr  # the best finite epoch: 1
     assert json.load(open(tmp_path / "best" / "tempera.json"))["epochs"] == 1
-    one_line_error(run_cli("export", str(run), "--out", str(tmp_path / "b"), "--epoch", "2"),
+    one_line_error(cli_in_process(capfd, "export", str(run), "--out", str(tmp_path / "b"), "--epoch", "2"),
                    "export", "NaN or infinite", "--epoch")
     assert not (tmp_path / "b").exists()
 
@@ -354,16 +364,17 @@ def test_every_malformed_bundle_field_is_a_named_error(small_bundle, tmp_path, c
 
 @pytest.mark.slow
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-def test_non_finite_weights_are_a_bundle_error(small_bundle, tmp_path, value):
+def test_non_finite_weights_are_a_bundle_error(small_bundle, tmp_path, value, capfd):
     bundle = shutil.copytree(small_bundle, tmp_path / "bundle")
     shard = bundle / "group1-shard1of1.bin"
     weights = np.frombuffer(shard.read_bytes(), "<f4").copy()
     weights[len(weights) // 2] = value
     shard.write_bytes(weights.tobytes())
-    one_line_error(run_cli("sample", str(bundle), "--seed-text", "the"), "sample",
-                   "NaN or infinite")
-    one_line_error(run_cli("build-site", "--out", str(tmp_path / "site"), "--model", str(bundle)),
-                   "build-site", "NaN or infinite")
+    # The real command once; the others in this process.
+    sample = run_cli if np.isnan(value) else lambda *args: cli_in_process(capfd, *args)
+    one_line_error(sample("sample", str(bundle), "--seed-text", "the"), "sample", "NaN or infinite")
+    one_line_error(cli_in_process(capfd, "build-site", "--out", str(tmp_path / "site"), "--model",
+                                  str(bundle)), "build-site", "NaN or infinite")
     assert "NaN or infinite" in index_document(str(tmp_path))["models"][0]["unavailable"]
 
 
@@ -387,24 +398,24 @@ def test_a_tiny_temperature_is_greedy_without_warnings():
     assert lanes[0]["text"] == lanes[1]["text"]  # as greedy as T = 0 (no ties here)
 
 
-def test_a_seed_from_a_file_or_standard_input(tmp_path):
+def test_a_seed_from_a_file_or_standard_input(tmp_path, capfd):
     seed = "the will to power " * 200
     (tmp_path / "seed.txt").write_text(seed, encoding="utf-8")
     common = ["--length", "30", "--rng-seed", "9", "--json"]
-    by_text = run_cli("sample", SHIPPED_BUNDLE, "--seed-text", seed, *common)
-    by_file = run_cli("sample", SHIPPED_BUNDLE, "--seed-file", str(tmp_path / "seed.txt"), *common)
+    by_text = cli_in_process(capfd, "sample", SHIPPED_BUNDLE, "--seed-text", seed, *common)
+    by_file = cli_in_process(capfd, "sample", SHIPPED_BUNDLE, "--seed-file", str(tmp_path / "seed.txt"),
+                             *common)
     by_stdin = subprocess.run([sys.executable, "-m", "tempera", "sample", SHIPPED_BUNDLE,
                                "--seed-file", "-", *common], input=seed, capture_output=True,
                               text=True, cwd=ROOT, timeout=300)
     assert by_text.returncode == 0, by_text.stderr
     assert json.loads(by_file.stdout) == json.loads(by_text.stdout) == json.loads(by_stdin.stdout)
     (tmp_path / "latin1.txt").write_bytes("na\xefve".encode("latin-1"))
-    one_line_error(run_cli("sample", SHIPPED_BUNDLE, "--seed-file", str(tmp_path / "latin1.txt")),
-                   "sample", "not valid UTF-8")
-    one_line_error(run_cli("sample", SHIPPED_BUNDLE, "--seed-file", str(tmp_path / "nope.txt")),
-                   "sample", "seed file not found")
-    one_line_error(run_cli("sample", SHIPPED_BUNDLE, "--seed-file", "/dev/zero"),
-                   "sample", "seed file not found (or not a regular file)")
+    for seed_file, message in ((tmp_path / "latin1.txt", "not valid UTF-8"),
+                               (tmp_path / "nope.txt", "seed file not found"),
+                               ("/dev/zero", "seed file not found (or not a regular file)")):
+        one_line_error(cli_in_process(capfd, "sample", SHIPPED_BUNDLE, "--seed-file", str(seed_file)),
+                       "sample", message)
 
 
 def test_a_seed_of_many_distinct_unknown_characters_is_linear_and_bounded():
@@ -424,5 +435,5 @@ def test_a_seed_of_many_distinct_unknown_characters_is_linear_and_bounded():
     (["serve", "--port", "eighty"], "serve", "invalid int value"),
     (["score", "nietzsche"], "score", "one of the arguments --text --text-file is required"),
 ])
-def test_usage_mistakes_are_one_line_too(args, command, message):
-    one_line_error(run_cli(*args), command, message, "--help")
+def test_usage_mistakes_are_one_line_too(args, command, message, capfd):
+    one_line_error(cli_in_process(capfd, *args), command, message, "--help")

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import subprocess
 
 import jsonschema
 import numpy as np
@@ -10,10 +11,20 @@ import pytest
 
 from helpers import ROOT, run_cli
 from tempera.bundle import load_bundle
+from tempera.cli import main
 from tempera.errors import TemperaError
 
 pytestmark = pytest.mark.slow
 SCHEMA = json.load(open(os.path.join(ROOT, "tests", "schemas", "tfjs_layers_model.schema.json")))
+
+
+def in_process(capfd, *args) -> subprocess.CompletedProcess:
+    """A command through tempera's entry point in this process (TensorFlow loads once, not per
+    export); the real processes: the small_bundle fixture's export and the refusal below."""
+    capfd.readouterr()
+    code = main(list(args))
+    captured = capfd.readouterr()
+    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
 def test_model_json_is_a_keras2_layers_model_tfjs_can_read(small_bundle):
@@ -50,12 +61,12 @@ def test_tempera_json_describes_the_model(small_bundle, trained_run):
     assert meta["training_seconds"] > 0 and meta["exported"]
 
 
-def test_export_refuses_to_overwrite_without_force(trained_run, small_bundle, tmp_path):
+def test_export_refuses_to_overwrite_without_force(trained_run, small_bundle, tmp_path, capfd):
     out = tmp_path / "bundle"
     shutil.copytree(small_bundle, out)
-    refused = run_cli("export", trained_run[0], "--out", str(out))
+    refused = in_process(capfd, "export", trained_run[0], "--out", str(out))
     assert refused.returncode == 2 and "--force" in refused.stderr
-    forced = run_cli("export", trained_run[0], "--out", str(out), "--force", "--epoch", "1")
+    forced = in_process(capfd, "export", trained_run[0], "--out", str(out), "--force", "--epoch", "1")
     assert forced.returncode == 0, forced.stderr
     assert json.load(open(out / "tempera.json"))["epochs"] == 1
     assert not [name for name in os.listdir(tmp_path) if name != "bundle"]  # no staging left
@@ -64,8 +75,10 @@ def test_export_refuses_to_overwrite_without_force(trained_run, small_bundle, tm
 def test_export_of_a_run_without_a_checkpoint_is_an_error(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    result = run_cli("export", str(run), "--out", str(tmp_path / "b"))
-    assert result.returncode == 2 and "not a tempera run folder" in result.stderr
+    result = run_cli("export", str(run), "--out", str(tmp_path / "b"))  # the real process
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("tempera export: error:") and "not a tempera run folder" in lines[0]
 
 
 def _broken_copy(bundle, tmp_path):
@@ -74,7 +87,7 @@ def _broken_copy(bundle, tmp_path):
     return copy
 
 
-def test_corrupt_bundles_name_the_file_and_the_problem(small_bundle, tmp_path):
+def test_corrupt_bundles_name_the_file_and_the_problem(small_bundle, tmp_path, capfd):
     cases = []
     copy = _broken_copy(small_bundle, tmp_path / "a")
     shard = next(copy.glob("*.bin"))
@@ -93,8 +106,9 @@ def test_corrupt_bundles_name_the_file_and_the_problem(small_bundle, tmp_path):
     copy = _broken_copy(small_bundle, tmp_path / "e")
     (copy / "tempera.json").unlink()
     cases.append((copy, "tempera.json is missing"))
-    for folder, message in cases:
+    for number, (folder, message) in enumerate(cases):
         with pytest.raises(TemperaError, match=message):
             load_bundle(str(folder))
-        result = run_cli("sample", str(folder), "--seed-text", "the")
+        args = ("sample", str(folder), "--seed-text", "the")
+        result = run_cli(*args) if number == 0 else in_process(capfd, *args)  # one real process
         assert result.returncode == 2 and message.split(" in")[0] in result.stderr
