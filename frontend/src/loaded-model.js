@@ -47,10 +47,11 @@ export class LoadedModel {
   }
 }
 
-// Loads the catalog entry's bundle with the current backend's step and runs it once; any
-// failure is the bundle's error.
+// Loads the catalog entry's bundle (or, for an entry with a baseUrl, the bundle there: a
+// training run's epoch; entry.fetchFile, where given, fetches its files) with the current
+// backend's step and runs it once; any failure is the bundle's error.
 export async function openModel(entry) {
-  const bundle = await loadBundle(`models/${encodeURIComponent(entry.id)}/`);
+  const bundle = await loadBundle(entry.baseUrl ?? `models/${encodeURIComponent(entry.id)}/`, entry.fetchFile);
   let chosen;
   try {
     chosen = chooseStep(bundle.model);

@@ -5,8 +5,18 @@ import { addressNotes } from './url-guard.js';
 import { installApi } from './api.js';
 import { Page } from './page.js';
 import { Session } from './session.js';
+import { mountStartRun } from './views/start-run.js';
 
 const session = new Session();
-const ready = new Page(session).start(addressNotes);
+const page = new Page(session);
+const ready = page.start(addressNotes);
 ready.catch(() => {}); // reported in the page; callers of window.tempera.ready still see it
 installApi(session, ready);
+// runs(): the training runs as the Training view shows them, as api/runs lists them (null where
+// the server has none, as on a static site).
+window.tempera.runs = async () => {
+  await ready;
+  return page.training.runs();
+};
+// With `tempera serve --allow-training`: the form that starts a run; its model joins the menu.
+mountStartRun(document, page, ready);

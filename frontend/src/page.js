@@ -4,8 +4,9 @@ import { unavailableLine } from './catalog.js';
 import { InspectorPin } from './inspector-pin.js';
 import { scoreTotals } from './likelihood.js';
 import { filtersByKey, runNotes } from './run-options.js';
+import { RunsPage } from './runs-page.js';
 import { openEntry, reasonOf, startPage } from './start-up.js';
-import { writeUrl } from './url-state.js';
+import { readUrl, writeUrl } from './url-state.js';
 import { ControlsView } from './views/controls.js';
 import { FactsView } from './views/facts.js';
 import { FirstStepChart } from './views/first-step-chart.js';
@@ -32,11 +33,15 @@ export class Page {
     this.stopRequested = false; // by the Stop button, for the page's own run
     this.scoreStopRequested = false; // by the score view's Stop button, for the text being scored
     this.pin = new InspectorPin(this.inspector);
+    this.training = new RunsPage(this, doc); // the Training view, and lanes by epoch
   }
 
   // Resolves once the page works; rejects, with the reasons shown on the page, if it cannot.
-  start(addressNotes) {
-    return startPage(this, addressNotes);
+  // The training runs come after: a server without them answers the page all the same.
+  async start(addressNotes) {
+    const { runLanes } = readUrl();
+    await startPage(this, addressNotes);
+    await this.training.start(runLanes);
   }
 
   // The views' buttons and edits, wired to the page.
@@ -115,12 +120,15 @@ export class Page {
 
   async runFromPage() {
     const { session, messages } = this;
-    const loaded = session.model;
-    if (this.controlState.running || !loaded) return;
+    if (this.controlState.running || this.controlState.loading || !session.model) return;
     messages.showError('');
     let run;
     let encoding;
+    let source; // the model (or the epochs' models) the lanes use
+    let loaded;
     try {
+      source = await this.training.lanesSource(session.model);
+      loaded = source.model;
       run = this.readForm();
       encoding = loaded.vocab.encodeSeed(run.seed);
     } catch (error) {
@@ -129,7 +137,7 @@ export class Page {
     }
     messages.showRunNotes(runNotes(encoding, run.mode, run.length));
     messages.showUrlNotes([]); // the address now holds this run
-    writeUrl({ ...run, model: loaded.entry.id });
+    writeUrl({ ...run, ...source.address, model: loaded.entry.epoch ? null : loaded.entry.id });
     const writer = this.lanes.writer(encoding.text, loaded.vocab);
     const size = loaded.vocab.size;
     this.pin.forget();
@@ -139,7 +147,7 @@ export class Page {
     const started = performance.now();
     let steps = 0;
     try {
-      await loaded.use(({ generator }) => generator.generate(
+      await source.generate(
         {
           seedIds: encoding.ids,
           temperatures: run.temperatures,
@@ -152,7 +160,7 @@ export class Page {
           records: this.likelihood.on,
           onStart: (records) => writer.begin(records),
           onChars: (chars, step, p) => {
-            if (step === 0) {
+            if (step === 0 && p) {
               this.chart.setDistribution(p.subarray(0, size), loaded.vocab);
               this.chart.show(this.lanes.settings());
             }
@@ -162,7 +170,7 @@ export class Page {
           shouldStop: () => this.stopRequested,
           signal: session.failure.signal,
         },
-      ));
+      );
       writer.finish();
       const seconds = (performance.now() - started) / 1000;
       messages.setStatus(`${this.stopRequested ? 'Stopped after' : 'Done:'} ${steps} characters per lane in ` +

@@ -1,9 +1,10 @@
 // The URL holds a run: seed text, temperatures, each lane's filters (k, p, minp), length, rng
-// seed, mode, model (and backend).
+// seed, mode, model (and backend), and the training run's epochs it uses (runs-url.js).
 // A value the page cannot use is replaced by the default, with a note that quotes what the URL
 // held and says what the page uses instead.
 import { BACKENDS, MEASURE_ALL } from './backend.js';
 import { MAX_LANES, MODES, NOTEBOOK_TEMPERATURES } from './run-options.js';
+import { epochLaneTemperatures, readRunLanes, writeRunLanes } from './runs-url.js';
 import { FILTERS, MAX_RNG_SEED, NO_FILTERS } from './sampling.js';
 import { quote } from './url-guard.js';
 
@@ -124,11 +125,16 @@ function readChoice(name, value, choices, fallback, instead, notes) {
   return fallback;
 }
 
-// {state, notes}: the run the URL describes, every value usable, and a note per replaced value.
+// {state, notes, runLanes}: the run the URL describes, every value usable, a note per replaced
+// value, and the training run's epochs it uses (runs-url.js: {lanesBy, trainingRun, epochs}).
 export function readUrl(location = window.location) {
   const params = new URLSearchParams(location.search);
   const notes = [];
-  const temperatures = readTemperatures(params.get('t'), notes);
+  const runLanes = readRunLanes(params, notes);
+  let temperatures = readTemperatures(params.get('t'), notes);
+  if (runLanes.lanesBy === 'epoch' && runLanes.epochs.length) {
+    temperatures = epochLaneTemperatures(temperatures, runLanes.epochs, notes);
+  }
   const state = {
     seed: readSeed(params.get('seed'), notes),
     temperatures,
@@ -139,7 +145,7 @@ export function readUrl(location = window.location) {
     model: params.get('model'), // checked against the list of models once it is fetched
     backend: readChoice('backend', params.get('backend'), [...BACKENDS, MEASURE_ALL], null, 'choosing one automatically', notes),
   };
-  return { state, notes };
+  return { state, notes, runLanes };
 }
 
 export function writeUrl(run) {
@@ -156,5 +162,6 @@ export function writeUrl(run) {
   params.set('rng', String(run.rngSeed));
   params.set('mode', run.mode);
   if (run.model) params.set('model', run.model);
+  writeRunLanes(params, run);
   window.history.replaceState(null, '', `?${params}`);
 }
