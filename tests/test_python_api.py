@@ -228,13 +228,17 @@ def angle_bundle(tmp_path_factory):
 
 def test_the_html_escapes_the_text_and_the_model_name(angle_bundle):
     result = tempera.load(angle_bundle).sample("<script>alert('x')</script> & ", temperatures=(1.5,),
-                                               length=200, rng_seed=2)
+                                               length=200, rng_seed=19)
     assert result.seed_text == "<script>alert('x')</script> & "
+    generated = result.lanes[0].text
+    assert sum(generated.count(c) for c in "<>&") == 4  # the lane writes them too
     page = result._repr_html_()
     assert "<script" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; " in page
     text = re.search(r'<span class="generated" data-testid="lane-text">(.*?)</span></pre>', page, re.DOTALL).group(1)
-    assert "".join(char for _, char in spans(text)) == result.lanes[0].text
+    written = re.findall(r'<span class="rank-[\w-]+" data-step="\d+" title="[^"]*">(.*?)</span>', text, re.DOTALL)
+    assert written == [html.escape(char) for char in generated]
+    assert "<script>alert('x')</script> & " in str(result)
 
 
 def test_a_long_text_is_tinted_in_runs_and_shown_in_part(model):
