@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -180,6 +181,28 @@ def test_the_html_uses_the_page_rank_buckets_and_colours():
         "rank-1", "rank-2-3", "rank-2-3", "rank-4-10", "rank-4-10", "rank-over-10", "rank-over-10"]
 
 
+class Elements(HTMLParser):
+    """Checks that every element the view opens it closes, in order; counts them by tag."""
+
+    VOID = {"br", "hr", "img", "input", "meta", "link"}
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.open, self.count = [], {}
+        self.feed(page)
+        self.close()
+        assert not self.open, f"never closed: {self.open}"
+
+    def handle_starttag(self, tag, attrs):
+        self.count[tag] = self.count.get(tag, 0) + 1
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:]}"
+        self.open.pop()
+
+
 def spans(fragment: str) -> list:
     """(class, character) of each per-character span in the HTML."""
     return [(name, html.unescape(char)) for name, char in
@@ -191,6 +214,8 @@ def test_the_html_shows_lanes_side_by_side_each_character_tinted_by_its_rank(mod
                           top_k=[0, 20])
     page = result._repr_html_()
     assert "<script" not in page.lower()
+    elements = Elements(page).count
+    assert elements["section"] == 2 and elements["style"] == 1 and "script" not in elements
     lanes = page.split('<section class="lane"')[1:]
     assert len(lanes) == 2 and "grid-template-columns" in page
     for lane_html, lane in zip(lanes, result.to_json()["lanes"]):
@@ -207,6 +232,7 @@ def test_the_html_shows_lanes_side_by_side_each_character_tinted_by_its_rank(mod
 def test_the_html_of_a_score_tints_every_scored_character(model):
     scored = model.score("the free spirit laughs. ")
     page = scored._repr_html_()
+    Elements(page)
     chars = scored.to_json()["chars"]
     assert spans(page) == [(rank_class(c["rank"]), c["char"]) for c in chars]
     assert html.escape(str(scored)) in page
@@ -233,7 +259,7 @@ def test_the_html_escapes_the_text_and_the_model_name(angle_bundle):
     generated = result.lanes[0].text
     assert sum(generated.count(c) for c in "<>&") == 4  # the lane writes them too
     page = result._repr_html_()
-    assert "<script" not in page and "<b>" not in page
+    assert "<script" not in page and "<b>" not in page and "script" not in Elements(page).count
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; " in page
     text = re.search(r'<span class="generated" data-testid="lane-text">(.*?)</span></pre>', page, re.DOTALL).group(1)
     written = re.findall(r'<span class="rank-[\w-]+" data-step="\d+" title="[^"]*">(.*?)</span>', text, re.DOTALL)
