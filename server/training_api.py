@@ -84,10 +84,13 @@ class TrainingAccess:
             if port == 80:
                 self.hosts.add(name)
 
+    def is_own_host(self) -> bool:
+        return request.headers.get("Host", "").lower() in self.hosts
+
     def refusal(self) -> str | None:
         """Why this request may not use the training routes, or None."""
         host = request.headers.get("Host", "").lower()
-        if host not in self.hosts:
+        if not self.is_own_host():
             return (f"this server answers training requests addressed to itself only "
                     f"({' or '.join(sorted(self.hosts)) or 'no address yet'}), not {host or 'no Host'}")
         origin = request.headers.get("Origin")
@@ -117,7 +120,8 @@ def training_access(app) -> TrainingAccess:
 
 
 def page_with_token(static_dir: str) -> Response:
-    """index.html with this server's token in <meta name="tempera-token">, for its own page.
+    """index.html with this server's token in <meta name="tempera-token">, for its own page:
+    a page asked for by another name (DNS rebinding) goes without, or its script could read it.
     Never cached: a restarted server has a new token."""
     access = training_access(current_app)
     try:
@@ -125,8 +129,9 @@ def page_with_token(static_dir: str) -> Response:
             page = handle.read()
     except OSError:  # the page is being rebuilt
         abort(404)
-    meta = f'<meta name="tempera-token" content="{html.escape(access.token)}">'
-    page = page.replace("<head>", f"<head>\n  {meta}", 1)
+    if access.is_own_host():
+        meta = f'<meta name="tempera-token" content="{html.escape(access.token)}">'
+        page = page.replace("<head>", f"<head>\n  {meta}", 1)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response

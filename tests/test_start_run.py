@@ -79,6 +79,9 @@ def test_the_page_carries_the_token_only_with_the_flag(served, tmp_path):
     assert found and found.group(1) == token and len(token) >= 40
     assert page.headers["Cache-Control"] == "no-store"
     assert "start-run-slot" in page.get_data(as_text=True)
+    # A page asked for by another name (a DNS-rebinding site) gets no token to read.
+    rebound = client.get("/", base_url=f"http://evil.example:{PORT}")
+    assert rebound.status_code == 200 and b"tempera-token" not in rebound.get_data()
     other_app, _ = make_client(tmp_path / "other")
     assert other_app.extensions["tempera_training_access"].token != token  # one per server
 
