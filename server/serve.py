@@ -223,5 +223,8 @@ def serve(models_dir: str, static_dir: str, host: str, port: int, runs_dir: str 
     urls = " and ".join(url_of(listener) for listener in listeners(server))
     print(f"serving the page with {len(bundles)} model(s) ({names}) and the training runs in "
           f"{os.path.abspath(runs_dir)} at {urls}", flush=True)
+    if allow_training:
+        print(f"the page may start training runs into {os.path.abspath(runs_dir)} and export them "
+              f"into {os.path.abspath(models_dir)} (--allow-training)", flush=True)
     stop_on_sigterm()
     server.run()
