@@ -1,7 +1,9 @@
 """`tempera train` run in this process, for mistakes it must refuse before TensorFlow loads.
 
 In-process is cheap (no interpreter start), and it proves the refusal never loaded TensorFlow:
-where this process had not loaded it before, it still has not.
+where this process had not loaded it before, it still has not; where an earlier test had, the
+module that trains (and loads TensorFlow) is kept out while the command runs, so a refusal that
+reached it fails.
 """
 
 import subprocess
@@ -9,15 +11,25 @@ import sys
 
 from tempera.cli import main
 
+TRAINING_MODULE = "tempera.training.fitting"
+
 
 def train_in_process(capfd, *args) -> subprocess.CompletedProcess:
     """`tempera train ARGS`: its exit code and output as a finished process's."""
     had_tensorflow = "tensorflow" in sys.modules
+    kept = sys.modules.get(TRAINING_MODULE)
+    if had_tensorflow:
+        sys.modules[TRAINING_MODULE] = None  # importing it now raises ImportError
     capfd.readouterr()
     try:
         code = main(["train", *args])
     except SystemExit as usage:  # argparse's own refusals
         code = usage.code
+    finally:
+        if kept is None:
+            sys.modules.pop(TRAINING_MODULE, None)
+        else:
+            sys.modules[TRAINING_MODULE] = kept
     captured = capfd.readouterr()
     assert had_tensorflow or "tensorflow" not in sys.modules, "the refusal loaded TensorFlow"
     return subprocess.CompletedProcess(["train", *args], code, captured.out, captured.err)
