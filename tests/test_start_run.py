@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 
 from harness import free_port, wait_for_http
-from helpers import ROOT, SHIPPED_BUNDLE, SMALL_TEXT
+from helpers import ROOT, SHIPPED_BUNDLE, SMALL_TEXT, Distributions, compared_length, reference
 from server.app import create_app
 from server.page_runs import TEXTS_FOLDER
 from server.training_api import MAX_TEXT_BYTES, TOKEN_HEADER, is_loopback
@@ -259,12 +259,17 @@ def test_a_run_started_from_the_page_shows_stops_joins_the_menu_and_samples(brow
     shutil.copytree(SHIPPED_BUNDLE, models / "nietzsche")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--port", str(port),
-                               "--models", str(models), "--runs", str(runs), "--allow-training"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "serve.log"
+    with open(log, "w", encoding="utf-8") as output:
+        server = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--port", str(port),
+                                   "--models", str(models), "--runs", str(runs), "--allow-training"],
+                                  cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     page = None
     try:
-        wait_for_http(url + "api/models")
+        try:
+            wait_for_http(url + "api/models", timeout=60)
+        except OSError:
+            pytest.fail(f"tempera serve did not start: {log.read_text(encoding='utf-8')}")
         page = browser.new_page()
         page.goto(url + "?model=nietzsche&backend=cpu")
         page.evaluate("window.tempera.ready")
@@ -299,6 +304,10 @@ def test_a_run_started_from_the_page_shows_stops_joins_the_menu_and_samples(brow
         listed = {run["name"]: run for run in json_get(url + "api/runs")["runs"]}
         assert listed[name]["state"] == "finished" and listed[name]["epochs"] >= 1
         assert not [n for n in os.listdir(models) if n.startswith(".")]  # the partial export is gone
+        page.select_option("[data-testid=model]", name)  # the page uses it
+        page.wait_for_function(f"() => window.tempera.model === {json.dumps(name)}")
+        got = page.evaluate("(o) => window.tempera.generate(o)", {
+            "seedText": "The ", "temperatures": [1], "length": 30, "rngSeed": 1, "records": False})
     finally:
         if page is not None:
             page.close()
@@ -309,3 +318,10 @@ def test_a_run_started_from_the_page_shows_stops_joins_the_menu_and_samples(brow
                  "--length", "30", "--rng-seed", "1", "--json"]) == 0
     sampled = json.loads(capsys.readouterr().out)
     assert sampled["seed_text"] == "the " and len(sampled["lanes"][0]["text"]) == 30
+    # The page's lane is tempera sample's, but where float32 and float64 part at a boundary.
+    bundle, generator = reference(str(models / name))
+    seed_ids = bundle.vocab.encode_seed("The ").ids
+    lane = generator.generate(seed_ids, [1.0], 30, 1, "stateful", records=True)[0]
+    assert lane.text == sampled["lanes"][0]["text"]
+    distributions = Distributions(generator, seed_ids, bundle.vocab.encode(lane.text), "stateful")
+    compared_length(got["lanes"][0]["text"], lane, distributions, "page", [])
