@@ -21,6 +21,7 @@ import pytest
 from harness import free_port, wait_for_http
 from helpers import ROOT
 from tempera.cli import main
+from test_accessibility import RUN_AXE, _axe_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -200,5 +201,28 @@ def test_a_run_is_watched_live_and_its_epochs_generate_as_tempera_sample(browser
         again.click("[data-testid=generate]")
         again.wait_for_function(STATUS_IS, arg="Done")
         assert again.evaluate(LANE_TEXTS) == lanes
+
+        # axe-core finds nothing in the view, its table and definitions open, lanes by epoch shown:
+        # light on a desktop, dark on a phone, where nothing is wider than the screen.
+        axe = _axe_source()
+        violations = {"light desktop": axe_on_view(again, axe)}
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+        small = phone.new_page()
+        small.goto(page.url)
+        small.wait_for_function("() => window.tempera !== undefined")
+        small.evaluate("window.tempera.ready")
+        violations["dark phone"] = axe_on_view(small, axe)
+        assert small.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.close()
         context.close()
+        assert violations == {state: [] for state in violations}, violations
         assert errors == []
+
+
+def axe_on_view(page, axe):
+    page.locator("[data-testid=training-view]").scroll_into_view_if_needed()
+    page.wait_for_selector("[data-testid=evolution] li[data-epoch='1'] .sample span")
+    page.click("[data-testid=training-view] .help summary")
+    page.click("[data-testid=loss-chart] .chart-table summary")
+    assert page.is_visible("[data-testid=loss-chart] table") and page.is_visible("[data-testid=lanes-by]")
+    return page.evaluate(RUN_AXE, axe)

@@ -28,7 +28,8 @@ export function tintedRuns(text, ranks) {
 export class EvolutionView {
   // id: a prefix for the ids of its parts; onOpen(epoch): a row's button was pressed.
   constructor(id, onOpen) {
-    this.section = element('section', { class: 'evolution', 'data-testid': 'evolution', 'aria-labelledby': `${id}-title` });
+    // Named by its title and the run's (`${id}-name`), so that each run's is told apart.
+    this.section = element('section', { class: 'evolution', 'data-testid': 'evolution', 'aria-labelledby': `${id}-title ${id}-name` });
     const title = element('h4', { id: `${id}-title` }, 'What the model writes, epoch by epoch');
     this.intro = element('p', { class: 'evolution-intro' });
     const stepper = element('label', { class: 'evolution-step' }, 'Step through the epochs ');
@@ -80,7 +81,7 @@ export class EvolutionView {
     head.append(element('strong', {}, `Epoch ${epoch}`));
     const bits = element('span', { class: 'evolution-bits' });
     const open = element('button', { type: 'button', 'data-testid': 'open-epoch', 'data-epoch': epoch,
-      'aria-label': `Open epoch ${epoch} of ${runName} in the generator` }, 'Open in the generator');
+      'aria-label': `Open in the generator: epoch ${epoch} of ${runName}` }, 'Open in the generator');
     open.addEventListener('click', () => this.onOpen(epoch));
     head.append(bits, open);
     const text = element('pre', { class: 'evolution-text' });
