@@ -29,11 +29,13 @@ export class RunsFeed {
     this.stopped = false;
   }
 
-  // The first request: resolves to false where the server has no api/runs (a static site).
+  // The first request: resolves to false where the server has no api/runs (a static site,
+  // where it is a 404, or the page itself on hosts that answer every path with it).
   async start() {
     const response = await fetch('api/runs', { cache: 'no-store' });
     if (response.status === 404) return false;
     if (!response.ok) throw await failure(response, 'the list of training runs');
+    if (!(response.headers.get('Content-Type') ?? '').startsWith('application/json')) return false;
     await this.take(response);
     return true;
   }
