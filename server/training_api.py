@@ -37,8 +37,9 @@ from .page_runs import INSTALL_NOTE, INSTALL_TRAINING, PageRuns, RunBusy
 TRAINING_BLUEPRINT = "training_api"
 TOKEN_HEADER = "X-Tempera-Token"
 MAX_TEXT_BYTES = 10 * 2**20
-# The text inside JSON (escaped newlines and quotes) or a multipart envelope: the body may be
-# larger than the text, never more than twice as large plus a little.
+# The text inside JSON (escaped newlines and quotes) or a multipart envelope: the body is larger
+# than the text, under twice as large but for a text of control characters, which JSON writes
+# six bytes each (the page sends a form, which does not escape).
 MAX_REQUEST_BYTES = 2 * MAX_TEXT_BYTES + 2**16
 MIN_MINUTES, MAX_MINUTES = 0.05, 24 * 60
 # Optional model sizes, as `tempera train` takes them (left out: the recipe's).
