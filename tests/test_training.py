@@ -15,6 +15,17 @@ from conftest import ROOT, run_cli
 pytestmark = pytest.mark.slow
 
 
+def export_in_process(capfd, run, out) -> subprocess.CompletedProcess:
+    """`tempera export RUN --out OUT` through the command's entry point in this process:
+    TensorFlow loads once for the file, not once per export (a real process: test_export.py)."""
+    from tempera.cli import main
+
+    capfd.readouterr()
+    code = main(["export", run, "--out", out])
+    captured = capfd.readouterr()
+    return subprocess.CompletedProcess(["export", run], code, captured.out, captured.err)
+
+
 def test_run_folder_holds_everything(trained_run):
     run, result = trained_run
     for name in ("config.json", "vocab.json", "history.json", "history.csv", "loss.png",
@@ -103,7 +114,9 @@ def _wait_for(path, timeout=120):
         time.sleep(0.1)
 
 
-def test_ctrl_c_saves_and_the_run_resumes(small_corpus, tmp_path):
+def test_ctrl_c_saves_a_sigkill_loses_at_most_an_epoch_and_the_run_resumes(small_corpus, tmp_path):
+    """Ctrl-C (SIGINT) mid-epoch saves where training was; the same command resumes from there,
+    is killed (SIGKILL) mid-epoch, and resumes again from the last complete checkpoint."""
     run = str(tmp_path / "run")
     process = _start_training(small_corpus, run, epochs=50)
     _wait_for(os.path.join(run, "checkpoints", "epoch-001.h5"))
@@ -115,21 +128,14 @@ def test_ctrl_c_saves_and_the_run_resumes(small_corpus, tmp_path):
     assert "run the same command again to resume" in stdout
     state = json.load(open(os.path.join(run, "state.json")))
     assert state["checkpoint"] == "checkpoints/interrupted.h5"
-    done = state["epochs_done"]
-    result = run_cli("train", "--run", run, "--epochs", str(done + 1), "--verbose", "0")
-    assert result.returncode == 0, result.stderr
-    assert "interrupted.h5" in result.stdout
-    history = json.load(open(os.path.join(run, "history.json")))
-    assert [row["epoch"] for row in history] == list(range(1, done + 2))
+    interrupted = state["epochs_done"]
 
-
-def test_sigkill_mid_epoch_resumes_from_the_last_complete_checkpoint(small_corpus, tmp_path):
-    run = str(tmp_path / "run")
     process = _start_training(small_corpus, run, epochs=50)
-    _wait_for(os.path.join(run, "checkpoints", "epoch-002.h5"))
+    _wait_for(os.path.join(run, "checkpoints", f"epoch-{interrupted + 1:03d}.h5"))
     time.sleep(0.5)
     process.kill()
-    process.wait(timeout=30)
+    stdout, _ = process.communicate(timeout=30)
+    assert "interrupted.h5" in stdout  # it went on from where Ctrl-C saved
     state = json.load(open(os.path.join(run, "state.json")))
     history = json.load(open(os.path.join(run, "history.json")))
     done = state["epochs_done"]
@@ -145,22 +151,11 @@ def test_sigkill_mid_epoch_resumes_from_the_last_complete_checkpoint(small_corpu
     assert not [f for f in os.listdir(run) if f.startswith(".tempera-tmp-")]
 
 
-def test_time_budget_stops_training(small_corpus, tmp_path):
-    run = str(tmp_path / "run")
-    result = run_cli("train", "--corpus", small_corpus, "--run", run, "--units", "16",
-                     "--batch", "4", "--epochs", "500", "--time-budget", "0.1", "--verbose", "0")
-    assert result.returncode == 0, result.stderr
-    history = json.load(open(os.path.join(run, "history.json")))
-    assert 1 <= len(history) < 500
-    assert "time budget" in result.stdout
-
-
 # What the test's own clock adds to the command's: starting the process and reading its end.
 PROCESS_ALLOWANCE_SECONDS = 2.0
-# A budget that holds on a busy machine of two cores: before its first checkpoint a command
-# imports TensorFlow and builds the training step's graph, which nothing can stop: over 40 s
-# together at a load of 15.
-BUDGET_MINUTES = 0.5
+# Before its first checkpoint a command imports TensorFlow and builds the training step's graph,
+# which nothing can stop: about 4 s here at a load of 6, over 40 s at a load of 15.
+BUDGET_MINUTES = 0.25
 
 
 def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_path):
@@ -180,6 +175,7 @@ def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_pa
     timing = json.load(open(os.path.join(run, "config.json")))["timing"]
     assert timing["budget_seconds"] == budget and 0 < timing["train_seconds"] < timing["wall_seconds"]
     assert timing["eval_seconds"] + timing["samples_seconds"] < timing["wall_seconds"]
+    assert "time budget" in result.stdout
     assert result.stdout.splitlines()[-1].startswith(
         f"wall {timing['wall_seconds']:.1f} s of a {budget:.0f} s budget: training ")
     state = json.load(open(os.path.join(run, "state.json")))
@@ -199,7 +195,7 @@ def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_pa
     assert meta["held_out"]["loss_nats_per_char"] == pytest.approx(reference, abs=2e-4)
 
 
-def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path):
+def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path, capfd):
     run, bundle = str(tmp_path / "run"), str(tmp_path / "bundle")
     result = run_cli("train", "--corpus", small_corpus, "--run", run, "--units", "16", "--batch", "8",
                      "--epochs", "4", "--dropout", "0.5", "--patience", "1", "--learning-rate", "3",
@@ -212,12 +208,12 @@ def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus,
     best = min(range(len(history)), key=lambda i: history[i]["val_loss"])
     if len(history) < 4:
         assert "has not improved for 1 epochs" in result.stdout and len(history) == best + 2
-    assert run_cli("export", run, "--out", bundle).returncode == 0
+    assert export_in_process(capfd, run, bundle).returncode == 0
     layers = json.load(open(os.path.join(bundle, "model.json")))["modelTopology"]["model_config"]["config"]["layers"]
     assert "Dropout" not in {layer["class_name"] for layer in layers}
 
 
-def test_the_notebook_recipe_is_the_notebooks_model(small_corpus, tmp_path):
+def test_the_notebook_recipe_is_the_notebooks_model(small_corpus, tmp_path, capfd):
     run = str(tmp_path / "run")
     result = run_cli("train", "--corpus", small_corpus, "--run", run, "--recipe", "notebook",
                      "--epochs", "1", "--verbose", "0")
@@ -227,7 +223,7 @@ def test_the_notebook_recipe_is_the_notebooks_model(small_corpus, tmp_path):
                       "batch": 128, "optimizer": "rmsprop", "learning_rate": 0.01,
                       "every_step": False}
     assert "1x LSTM(128), batch 128, rmsprop lr 0.01" in result.stdout
-    exported = run_cli("export", run, "--out", str(tmp_path / "bundle"))  # one target per window
+    exported = export_in_process(capfd, run, str(tmp_path / "bundle"))  # one target per window
     assert exported.returncode == 0, exported.stderr  # ... still exports for both modes
     sampled = run_cli("sample", str(tmp_path / "bundle"), "--seed-text", "the", "--length", "20",
                       "--rng-seed", "1", "--mode", "window")
