@@ -25,6 +25,19 @@ export function tintedRuns(text, ranks) {
   return runs;
 }
 
+// The colours' key, in the words of the lanes' legend.
+const RANK_WORDS = ["the model's first choice", '2nd or 3rd', '4th to 10th', 'further down (underlined)'];
+
+function legend() {
+  const list = element('ul', { class: 'legend evolution-legend', 'aria-label': 'What the colours mean: the rank of each character among the model\'s guesses' });
+  RANK_BUCKETS.forEach(({ className }, index) => {
+    const item = element('li');
+    item.append(element('span', { class: `swatch ${className}`, 'aria-hidden': 'true' }, 'a'), ` ${RANK_WORDS[index]}`);
+    list.append(item);
+  });
+  return list;
+}
+
 export class EvolutionView {
   // id: a prefix for the ids of its parts; onOpen(epoch): a row's button was pressed.
   constructor(id, onOpen) {
@@ -37,7 +50,7 @@ export class EvolutionView {
     this.where = element('output', { 'aria-hidden': 'true' });
     stepper.append(this.slider, this.where);
     this.list = element('ol', { class: 'evolution-list', tabindex: 0, 'aria-label': 'Samples by epoch' });
-    this.section.append(title, this.intro, stepper, this.list);
+    this.section.append(title, this.intro, legend(), stepper, this.list);
     this.rows = new Map(); // epoch -> {item, text, bits, shown}
     this.epochs = [];
     this.current = null;
@@ -65,7 +78,7 @@ export class EvolutionView {
     this.epochs.forEach((epoch) => {
       const row = this.rows.get(epoch) ?? this.addRow(run.name, epoch);
       const held = historyRow(run, epoch)?.[2];
-      row.bits.textContent = `${bitsText(held)} bits per character on held-out text`;
+      row.bits.textContent = `${bitsText(held)} bits per character on held-out text${epoch === run.best_epoch ? ' (the best so far)' : ''}`;
       const sample = byEpoch.get(epoch);
       if (sample && row.shown !== sample.text) this.fill(row, samples.seed, sample);
     });
