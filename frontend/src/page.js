@@ -79,6 +79,7 @@ export class Page {
     this.lanes.enable(this.controlState);
     this.models.enable(this.controlState);
     this.scoreView.enable(this.controlState);
+    this.training.enable(this.controlState);
   }
 
   useModel(loaded) {

@@ -31,10 +31,10 @@ async function epochRefusal(entry) {
   return null;
 }
 
-// The address's run part, as the page shows it now; lanes by epoch write their temperature.
-function updateAddress(runLanes, temperature = null) {
+// The address's run part, as the page shows it now, with the lanes' temperatures where given.
+function updateAddress(runLanes, temperatures = null) {
   const params = new URLSearchParams(window.location.search);
-  if (temperature !== null) params.set('t', String(temperature));
+  if (temperatures !== null) params.set('t', String(temperatures));
   writeRunLanes(params, runLanes);
   window.history.replaceState(null, '', `?${params}`);
 }
@@ -56,6 +56,11 @@ export class RunsPage {
       onSamples: (name, samples) => this.view.showSamples(name, samples),
       onError: (message) => this.view.setStatus(message),
     });
+  }
+
+  // No change of lanes while a model loads or a run goes on.
+  enable({ loading, running }) {
+    this.lanesBy.disabled = loading || running;
   }
 
   // The runs as the view shows them (window.tempera.runs()); null where the server has none.
@@ -200,7 +205,8 @@ export class RunsPage {
     page.messages.setStatus(`Loading epochs ${epochs.join(', ')} of ${name}…`);
     try {
       await this.models.get(name, epochs);
-      page.messages.setStatus(`Epochs ${epochs.join(', ')} of ${name} ready: Generate writes one lane per epoch, at one temperature and with the same random numbers.`);
+      page.messages.setStatus(`${epochs.length > 1 ? 'Epochs' : 'Epoch'} ${epochs.join(', ')} of ${name} ready: ` +
+        'Generate writes one lane per epoch, at one temperature and with the same random numbers.');
     } catch (error) {
       page.messages.showError(error.message);
       page.messages.setStatus('The epochs could not be loaded.');
@@ -233,7 +239,7 @@ export class RunsPage {
     const current = page.session.model.entry.epoch;
     this.mode = current ? { lanesBy: 'temperature', trainingRun: current.run, epochs: [current.epoch] }
       : { lanesBy: 'temperature', trainingRun: null, epochs: [] };
-    if (address) updateAddress(this.mode);
+    if (address) updateAddress(this.mode, page.lanes.temperatures().join(','));
     page.chart.show(page.lanes.settings());
   }
 
