@@ -128,8 +128,11 @@ export class RunsPage {
     const usable = epochs.filter((epoch) => saved.includes(epoch));
     if (missing.length) note(`run ${quote(trainingRun)} in the URL has no epoch ${missing.join(', ')}; its epochs are ${saved[0]} to ${saved[saved.length - 1]}`);
     if (lanesBy === 'epoch') {
-      const temperature = this.page.lanes.temperatures()[0];
-      await this.showEpochLanes(trainingRun, usable.length ? usable : spreadEpochs(saved, EPOCH_LANES), temperature);
+      const { lanes } = this.page;
+      const shown = usable.length ? usable : spreadEpochs(saved, EPOCH_LANES);
+      // The address's filters, one per epoch lane, where they still match the lanes.
+      const filters = shown.length === lanes.lanes.length ? this.readFilters() : [];
+      await this.showEpochLanes(trainingRun, shown, lanes.temperatures()[0], filters);
     } else {
       await this.openEpoch(trainingRun, usable[0] ?? run.best_epoch ?? saved[saved.length - 1]);
     }
@@ -183,12 +186,12 @@ export class RunsPage {
     await this.showEpochLanes(name, epochs, this.page.lanes.temperatures()[0]);
   }
 
-  async showEpochLanes(name, epochs, temperature) {
+  async showEpochLanes(name, epochs, temperature, filters = []) {
     const { page } = this;
     if (page.controlState.running) return;
     if (this.mode.lanesBy !== 'epoch') this.keepTemperatureLanes();
     this.mode = { lanesBy: 'epoch', trainingRun: name, epochs };
-    page.lanes.set(epochs.map(() => temperature));
+    page.lanes.set(epochs.map(() => temperature), filters);
     page.lanes.lanes.forEach((lane, index) => {
       lane.dataset.epoch = String(epochs[index]);
       const label = document.createElement('strong');
@@ -216,16 +219,18 @@ export class RunsPage {
     page.lanes.container.scrollIntoView?.({ block: 'nearest' });
   }
 
-  // The lanes by temperature as they are, to come back to: their filters where they read.
-  keepTemperatureLanes() {
-    const { lanes } = this.page;
-    let filters = [];
+  // The lanes' filters where every field reads, else none.
+  readFilters() {
     try {
-      filters = lanes.read().filters;
+      return this.page.lanes.read().filters;
     } catch {
-      // a field holds no value: those lanes come back without filters
+      return []; // a field holds no value: the lanes go without filters
     }
-    this.temperatureLanes = { temperatures: lanes.temperatures(), filters };
+  }
+
+  // The lanes by temperature as they are, to come back to.
+  keepTemperatureLanes() {
+    this.temperatureLanes = { temperatures: this.page.lanes.temperatures(), filters: this.readFilters() };
   }
 
   lanesByTemperature({ address = true } = {}) {
