@@ -1,6 +1,6 @@
 """Quantised bundles (`tempera export --quantize float16|uint8`), end to end.
 
-The run trained in the tests is exported three times by the real command line (float32,
+The run trained in the tests is exported three times by the command's entry point (float32,
 float16, uint8, all of the same epoch) and each quantised bundle is held against:
   1. what the export promises: tempera.json's fields, the size of the weights, model.json;
   2. the Keras model of the run's checkpoint, weight by weight and prediction by prediction;
@@ -10,7 +10,8 @@ float16, uint8, all of the same epoch) and each quantised bundle is held against
 """
 
 import base64
-import concurrent.futures
+import contextlib
+import io
 import json
 import math
 import os
@@ -75,16 +76,22 @@ def epoch(trained_run):
 @pytest.fixture(scope="module")
 def exports(trained_run, epoch, tmp_path_factory):
     """{kind: (bundle folder, the command's result)} for float32, float16 and uint8, all of
-    the last epoch, exported by the real command line side by side."""
+    the last epoch, exported by `tempera export`'s entry point in this process: TensorFlow loads
+    once, not once per export (the real process exports the small_bundle fixture)."""
+    from tempera.cli import main
+
     base = tmp_path_factory.mktemp("quantized")
 
     def export(kind):
         out = str(base / kind)
         extra = [] if kind == "float32" else ["--quantize", kind]
-        return kind, (out, run_cli("export", trained_run[0], "--out", out, "--epoch", str(epoch), *extra))
+        args = ["export", trained_run[0], "--out", out, "--epoch", str(epoch), *extra]
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(args)
+        return kind, (out, subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue()))
 
-    with concurrent.futures.ThreadPoolExecutor(3) as pool:
-        done = dict(pool.map(export, ["float32", *KINDS]))
+    done = dict(export(kind) for kind in ["float32", *KINDS])
     for kind, (_, result) in done.items():
         assert result.returncode == 0, (kind, result.stderr)
     return done
