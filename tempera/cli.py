@@ -14,7 +14,7 @@ from .paths import FRONTEND_DIST
 from .progress import ProgressLine
 from .quiet import import_quietly
 from .sampling import NOTEBOOK_TEMPERATURES
-from .training.recipes import RECIPE_ALIASES, RECIPES
+from .training.recipes import CHOSEN, RECIPE_ALIASES, RECIPES
 
 # A seed or a text to score can be a whole book, but not an unbounded stream.
 MAX_TEXT_FILE_BYTES = 64 * 2**20
@@ -240,8 +240,10 @@ def parser() -> argparse.ArgumentParser:
                        "the notebook's corpus (needed for a new run)")
     train.add_argument("--run", default="runs/latest",
                        help="run folder; an existing one is resumed (default: runs/latest)")
-    train.add_argument("--recipe", choices=[*RECIPES, *RECIPE_ALIASES],
-                       help="'notebook' reproduces the course notebook (default: 'default')")
+    train.add_argument("--recipe", choices=[CHOSEN, *RECIPES, *RECIPE_ALIASES],
+                       help="'auto' (the default) chooses the model for the text's size and the "
+                       "time budget; 'default' is 2 × LSTM(256) whatever the text; 'notebook' "
+                       "reproduces the course notebook")
     case = train.add_mutually_exclusive_group()
     case.add_argument("--lowercase", dest="lowercase", action="store_true", default=None,
                       help="fold the corpus to lowercase (the default, as in the notebook)")

@@ -11,7 +11,7 @@ import os
 
 from tempera.errors import TemperaError
 
-from .recipes import RECIPE_ALIASES, RECIPES, Recipe, option
+from .recipes import CHOSEN, RECIPE_ALIASES, RECIPES, Recipe, choose_recipe, option
 
 RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate", "dropout")
 MAX_EPOCHS = 100_000
@@ -22,8 +22,16 @@ MAX_JOIN_TIMEOUT_MINUTES = 7 * 24 * 60
 
 
 def recipe_name(args) -> str:
-    name = args.recipe or "default"
+    name = args.recipe or CHOSEN
     return RECIPE_ALIASES.get(name, name)
+
+
+def named_recipe(args) -> Recipe:
+    """The recipe --recipe names, with the numbers given on the command line. The chosen one
+    starts from the default recipe's numbers until the text's size is known."""
+    name = recipe_name(args)
+    base = RECIPES[name].to_dict() if name in RECIPES else {**RECIPES["default"].to_dict(), "name": name}
+    return Recipe.from_dict({**base, **recipe_overrides(args)})
 
 
 def recipe_overrides(args) -> dict:
@@ -124,7 +132,7 @@ def check_train_options(args) -> None:
         raise TemperaError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise TemperaError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
-    Recipe.from_dict({**RECIPES[recipe_name(args)].to_dict(), **recipe_overrides(args)})
+    named_recipe(args)
     check_strategy(getattr(args, "strategy", None) or "one")
     backup_every = getattr(args, "backup_every", None)
     if backup_every is not None and not 1 <= backup_every <= 10**9:
@@ -141,11 +149,25 @@ def join_timeout_minutes(args) -> float:
 
 
 def new_config(args) -> dict:
-    recipe = Recipe.from_dict({**RECIPES[recipe_name(args)].to_dict(), **recipe_overrides(args)})
+    recipe = named_recipe(args)
+    by_hand = [f"--recipe {recipe.name}"] if args.recipe else []
+    by_hand += [option(key) for key in recipe_overrides(args)]
     return {"corpus": args.corpus, "lowercase": args.lowercase is not False,
             "val_fraction": args.val_fraction or 0.1, "seed": 1337 if args.seed is None else args.seed,
-            "recipe": recipe.to_dict(),
+            "recipe": recipe.to_dict(), "recipe_reason": "set by hand: " + ", ".join(by_hand),
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+
+
+def choose_for_text(config: dict, args, corpus_chars: int) -> str | None:
+    """A new run without --recipe: the recipe for its text's size and its time budget, into the
+    config with the reason. Returns the line that says so (None when the recipe was named)."""
+    if config["recipe"]["name"] != CHOSEN:
+        return None
+    train_chars = corpus_chars - int(round(corpus_chars * config["val_fraction"]))
+    choice = choose_recipe(train_chars, args.time_budget, args.epochs, recipe_overrides(args))
+    config.update(recipe=choice.recipe.to_dict(), recipe_reason=choice.reason,
+                  recipe_choice=choice.inputs)
+    return choice.line
 
 
 def check_same_recipe(args, config: dict, run_path: str) -> None:

@@ -1,4 +1,5 @@
-"""Training recipes: the notebook's, and the default one chosen by measurement (BENCHMARKS.md)."""
+"""Training recipes: the notebook's, the fixed default one, and the one chosen for a text's size
+and a time budget, each chosen by measurement (BENCHMARKS.md)."""
 
 import math
 from dataclasses import asdict, dataclass, fields
@@ -89,3 +90,81 @@ RECIPES = {
 }
 # Earlier runs and the CLI call the notebook's recipe "seed" too.
 RECIPE_ALIASES = {"seed": "notebook"}
+# The recipe `tempera train` uses unless told otherwise: chosen for the text and the time.
+CHOSEN = "auto"
+CHOSEN_NUMBERS = ("units", "layers", "dropout", "batch", "seq_len")
+
+# The rule, from the grid of BENCHMARKS.md ("A recipe for the text and the time"): what held out
+# best, by the minutes of training per 100,000 characters of training text (how often the time
+# lets a model see the text). A text too big for its time wants a small, fast model; a text seen
+# many times (a small text, a long budget) is learnt by heart unless much of it is dropped.
+CHOICES = (  # (below this many minutes per 100,000 characters, the numbers)
+    (0.6, {"units": 128, "layers": 1, "dropout": 0.1, "batch": 64, "seq_len": 100}),
+    (17.0, {"units": 256, "layers": 1, "dropout": 0.2, "batch": 64, "seq_len": 100}),
+    (None, {"units": 256, "layers": 1, "dropout": 0.5, "batch": 64, "seq_len": 100}),
+)
+# Without a budget the epochs stand for one: an epoch of 2 × LSTM(256) on this project's 2-core
+# machine trains about this many characters a second (bench/train_speed.py).
+REFERENCE_CHARS_PER_SECOND = 5_000
+
+
+@dataclass(frozen=True)
+class Choice:
+    recipe: Recipe
+    reason: str  # why, in words: the config's "recipe_reason"
+    line: str  # what `tempera train` prints
+    inputs: dict  # what it was chosen from: the config's "recipe_choice"
+
+
+def equivalent_minutes(train_chars: int, budget_minutes: float | None, epochs: int) -> float:
+    """The budget, or the time `epochs` passes over the text take at the reference speed."""
+    if budget_minutes is not None:
+        return budget_minutes
+    return epochs * train_chars / REFERENCE_CHARS_PER_SECOND / 60
+
+
+def minutes_per_100k(train_chars: int, minutes: float) -> float:
+    return minutes * 100_000 / max(1, train_chars)
+
+
+def chosen_numbers(train_chars: int, minutes: float) -> dict:
+    """The rule: a text's training characters and the minutes to train → the recipe's numbers."""
+    per_100k = minutes_per_100k(train_chars, minutes)
+    return dict(next(numbers for below, numbers in CHOICES if below is None or per_100k < below))
+
+
+def choose_recipe(train_chars: int, budget_minutes: float | None, epochs: int,
+                  by_hand: dict | None = None) -> Choice:
+    """The recipe for a text of `train_chars` training characters and a budget (or, without
+    one, `epochs` passes over it); numbers given `by_hand` are kept as given."""
+    by_hand = {k: v for k, v in (by_hand or {}).items() if v is not None}
+    minutes = equivalent_minutes(train_chars, budget_minutes, epochs)
+    numbers = {**chosen_numbers(train_chars, minutes), **by_hand}
+    recipe = Recipe.from_dict({**RECIPES["default"].to_dict(), **numbers, "name": CHOSEN})
+    time = (f"a {budget_minutes:g}-minute budget" if budget_minutes is not None else
+            f"{epochs:,} epoch{'s' if epochs != 1 else ''} ({round_minutes(minutes)} here)")
+    reason = f"chosen for {train_chars:,} characters of training text and {time}"
+    if by_hand:
+        reason += f"; set by hand: {', '.join(option(k) for k in by_hand)}"
+    line = (f"Recipe: {describe(recipe)} — {reason}; set --units, --layers, --dropout, --batch, "
+            f"--seq-len or --recipe to choose yourself")
+    inputs = {"train_chars": train_chars, "budget_minutes": budget_minutes, "epochs": epochs,
+              "minutes": round(minutes, 2),
+              "minutes_per_100k_chars": round(minutes_per_100k(train_chars, minutes), 3),
+              "by_hand": sorted(by_hand)}
+    return Choice(recipe, reason, line, inputs)
+
+
+def round_minutes(minutes: float) -> str:
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 120:
+        whole = round(minutes)
+        return f"about {whole} minute{'s' if whole != 1 else ''}"
+    return f"about {minutes / 60:.0f} hours"
+
+
+def describe(recipe: Recipe) -> str:
+    """1 × LSTM(256), dropout 0.5, batch 64, 100-char sequences"""
+    return (f"{recipe.layers} × LSTM({recipe.units}), dropout {recipe.dropout:g}, batch "
+            f"{recipe.batch}, {recipe.seq_len}-char sequences")

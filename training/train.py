@@ -16,8 +16,8 @@ from tempera.vocab import Vocabulary
 
 from .clock import command_started, is_fresh_process
 from .corpus import load_corpus
-from .options import (check_config, check_same_recipe, is_chief, join_timeout_minutes,
-                      new_config, read_tf_config)
+from .options import (check_config, check_same_recipe, choose_for_text, is_chief,
+                      join_timeout_minutes, new_config, read_tf_config)
 from .recipes import Recipe
 from .rendezvous import wait_for_workers
 from .run_folder import RunFolder
@@ -78,8 +78,11 @@ def train(args) -> int:
         with run.claimed() if cluster is None or is_chief(cluster) else nullcontext():
             config, resuming = open_run(run, args)
             corpus, vocab = load_training_corpus(run, config, resuming)
+            chosen = None if resuming else choose_for_text(config, args, len(corpus.ids))
             if cluster is not None:
                 wait_for_workers(cluster, join_timeout_minutes(args))
+            if chosen and (cluster is None or is_chief(cluster)):
+                print(chosen, flush=True)
             fitting = import_quietly("tempera.training.fitting")
             status = fitting.train(run, config, resuming, corpus, vocab, args)
     except StoppedWaiting as stopped:  # the run folder is let go by now
