@@ -103,8 +103,13 @@ CHOICES = (  # (below this many minutes per 100,000 characters, the numbers)
     (17.0, {"units": 256, "layers": 1, "dropout": 0.2, "batch": 64, "seq_len": 100}),
     (None, {"units": 256, "layers": 1, "dropout": 0.5, "batch": 64, "seq_len": 100}),
 )
-# Without a budget the epochs stand for one: an epoch of 2 × LSTM(256) on this project's 2-core
-# machine trains about this many characters a second (bench/train_speed.py).
+# Without a budget time is not what is short: on texts this big, trained epoch by epoch, two
+# layers held out better than one at every epoch after the first (BENCHMARKS.md, "Recipes that
+# generalise": Nietzsche's 540,000 training characters and the Bible's 900,000).
+DEEP_WITHOUT_BUDGET_CHARS = 500_000
+DEEP = {"units": 256, "layers": 2, "dropout": 0.3, "batch": 64, "seq_len": 100}
+# Smaller texts without a budget: the epochs stand for one, at the rate at which 2 × LSTM(256)
+# trains on this project's 2-core machine (bench/train_speed.py).
 REFERENCE_CHARS_PER_SECOND = 5_000
 
 
@@ -127,8 +132,11 @@ def minutes_per_100k(train_chars: int, minutes: float) -> float:
     return minutes * 100_000 / max(1, train_chars)
 
 
-def chosen_numbers(train_chars: int, minutes: float) -> dict:
-    """The rule: a text's training characters and the minutes to train → the recipe's numbers."""
+def chosen_numbers(train_chars: int, minutes: float, budget: bool = True) -> dict:
+    """The rule: a text's training characters and the minutes to train (a budget's, or those the
+    epochs stand for) → the recipe's numbers."""
+    if not budget and train_chars >= DEEP_WITHOUT_BUDGET_CHARS:
+        return dict(DEEP)
     per_100k = minutes_per_100k(train_chars, minutes)
     return dict(next(numbers for below, numbers in CHOICES if below is None or per_100k < below))
 
@@ -139,7 +147,7 @@ def choose_recipe(train_chars: int, budget_minutes: float | None, epochs: int,
     one, `epochs` passes over it); numbers given `by_hand` are kept as given."""
     by_hand = {k: v for k, v in (by_hand or {}).items() if v is not None}
     minutes = equivalent_minutes(train_chars, budget_minutes, epochs)
-    numbers = {**chosen_numbers(train_chars, minutes), **by_hand}
+    numbers = {**chosen_numbers(train_chars, minutes, budget_minutes is not None), **by_hand}
     recipe = Recipe.from_dict({**RECIPES["default"].to_dict(), **numbers, "name": CHOSEN})
     time = (f"a {budget_minutes:g}-minute budget" if budget_minutes is not None else
             f"{epochs:,} epoch{'s' if epochs != 1 else ''} ({round_minutes(minutes)} here)")
