@@ -3,7 +3,7 @@
 // same seed, same RNG seed). page.js asks it what the lanes generate with (lanesSource).
 import { EpochModels, epochEntry, generateAcross } from './epoch-lanes.js';
 import { MAX_LANES } from './run-options.js';
-import { RunsFeed } from './runs-feed.js';
+import { POLL_MS, RunsFeed } from './runs-feed.js';
 import { runEpochs, spreadEpochs } from './runs.js';
 import { writeRunLanes } from './runs-url.js';
 import { quote } from './url-guard.js';
@@ -54,7 +54,7 @@ export class RunsPage {
     this.feed = new RunsFeed({
       onRuns: (runs) => this.view.show(runs),
       onSamples: (name, samples) => this.view.showSamples(name, samples),
-      onError: (message) => this.view.setStatus(message),
+      onError: (message) => this.view.showProblem(message),
     });
   }
 
@@ -74,9 +74,9 @@ export class RunsPage {
     try {
       available = await this.feed.start();
     } catch (error) {
-      this.view.reveal();
-      this.view.setStatus(`${error.message}; the Training view waits for the server`);
-      available = false;
+      // The server has runs but could not list them now: the view says why and keeps asking.
+      this.view.showProblem(`${error.message}; trying again every ${POLL_MS / 1000} s while this view is on screen`);
+      available = true;
     }
     if (!available) return;
     this.view.reveal();

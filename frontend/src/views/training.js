@@ -70,6 +70,8 @@ export class TrainingView {
     this.status = doc.getElementById('training-status');
     this.items = new Map(); // run name -> RunItem
     this.made = 0;
+    this.problem = ''; // why the runs cannot be fetched now; '' when they can
+    this.note = ''; // what the list itself says (no runs yet)
     this.openHandler = () => {};
     this.compareHandler = () => {};
   }
@@ -88,8 +90,10 @@ export class TrainingView {
     this.section.hidden = false;
   }
 
-  setStatus(text) {
-    this.status.textContent = text;
+  // A problem with the server's runs, shown until it clears ('').
+  showProblem(text) {
+    this.problem = text;
+    this.status.textContent = this.problem || this.note;
   }
 
   // runs: api/runs' list, in its order (newest first).
@@ -113,8 +117,8 @@ export class TrainingView {
       item.show(run);
       if (this.list.children[index] !== item.article) this.list.insertBefore(item.article, this.list.children[index] ?? null);
     });
-    if (!runs.length) this.setStatus(`No training run yet in ${runsFolderWords}. Train one with: tempera train --corpus your-text.txt`);
-    else if (this.status.textContent.startsWith('No training run')) this.setStatus('');
+    this.note = runs.length ? '' : `No training run yet in ${runsFolderWords}. Train one with: tempera train --corpus your-text.txt`;
+    this.showProblem(this.problem);
   }
 
   showSamples(name, samples) {
