@@ -65,7 +65,7 @@ def serving_runs(runs_dir):
 
 
 def fetch_json(url):
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with urllib.request.urlopen(url, timeout=300) as response:  # a bundle is made on demand
         return json.loads(response.read())
 
 
@@ -75,7 +75,7 @@ def download_bundle(url, folder):
     model = fetch_json(url + "model.json")
     names = ["model.json", "tempera.json"] + [p for g in model["weightsManifest"] for p in g["paths"]]
     for name in names:
-        with urllib.request.urlopen(url + name, timeout=60) as response:
+        with urllib.request.urlopen(url + name, timeout=300) as response:
             (folder / name).write_bytes(response.read())
     return str(folder)
 
@@ -114,7 +114,8 @@ def test_a_run_is_watched_live_and_its_epochs_generate_as_tempera_sample(browser
              "--units", "16", "--layers", "1", "--seq-len", "40", "--batch", "16", "--epochs", str(EPOCHS),
              "--verbose", "0"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            page.wait_for_selector("[data-testid=run-item][data-run=live][data-epochs='1']", timeout=180_000)
+            page.wait_for_function("() => document.querySelector('[data-run=live]')?.dataset.epochs >= 1",
+                                   timeout=180_000)
             bundles = [bundle(1)]
             page.wait_for_selector(f"[data-testid=run-item][data-run=live][data-state=finished][data-epochs='{EPOCHS}']",
                                    timeout=180_000)
