@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, SHIPPED_BUNDLE
+from tempera.cli import main
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
@@ -169,3 +170,23 @@ def test_lanes_by_epoch_write_an_address_that_reads_back_the_same():
     assert read[0]["temperatures"] == [0.8, 0.8, 0.8] and read[0]["notes"] == []
     assert read[1]["runLanes"] == {"lanesBy": "temperature", "trainingRun": "live", "epochs": [2]}
     assert read[2]["runLanes"] == {"lanesBy": "temperature", "trainingRun": None, "epochs": []}
+
+
+def test_lanes_across_bundles_are_each_a_one_lane_run_as_tempera_sample(capsys):
+    """The page's lanes across epochs (epoch-lanes.js) under Node: lane k is what `tempera sample`
+    writes on bundle k alone with the same seed and RNG seed. One model at three temperatures
+    tells the lanes apart: a lane given another's uniforms, temperature or place would differ."""
+    temperatures = [0.5, 1.0, 1.5]
+    run = {"bundles": [SHIPPED_BUNDLE] * 3, "backend": "cpu", "seedText": "the free spirit ",
+           "temperatures": temperatures, "length": 60, "rngSeed": 21}
+    result = subprocess.run([NODE, "tests/epoch_lanes_runs.mjs"], input=json.dumps(run), cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    expected = []
+    for temperature in temperatures:
+        assert main(["sample", SHIPPED_BUNDLE, "--seed-text", "the free spirit ", "--temperature", str(temperature),
+                     "--length", "60", "--rng-seed", "21", "--json"]) == 0
+        expected.append(json.loads(capsys.readouterr().out)["lanes"][0]["text"])
+    assert len(set(expected)) == 3
+    assert got == {"lanes": expected, "stepped": expected, "started": 3}
