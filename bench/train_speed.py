@@ -35,8 +35,7 @@ IN_PROCESS = {
     "batch 128": {"batch": 128},
     "batch 256": {"batch": 256},
 }
-THREADS = {"TensorFlow's default": None, "intra 2, inter 1": (2, 1), "intra 1, inter 2": (1, 2),
-           "intra 1, inter 1": (1, 1)}
+THREADS = {"TensorFlow's default": None, "intra 2, inter 1": (2, 1), "intra 1, inter 1": (1, 1)}
 PEAK = "peak matmul"
 
 
@@ -174,6 +173,7 @@ def main() -> None:
         for name, threads in THREADS.items():
             result = run_child(["default", PEAK], threads, 1, args.seconds)
             by_threads[name].append((result["default"][0][0], result[PEAK][0][0]))
+            print(f"{name}: {result['default'][0][0] / 1e9:.2f} GFLOP/s", file=sys.stderr, flush=True)
             loads.append(os.getloadavg()[0])
     base = statistics.median(r[0] for r in by_threads["TensorFlow's default"])
     print(f"Thread settings, a process each, {args.thread_rounds} rounds in turn; load average (1 min) "

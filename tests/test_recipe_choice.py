@@ -26,6 +26,7 @@ def shape(recipe):
     (270_000, 10, (1, 256, 0.2, 64, 100)),
     (900_000, 3, (1, 128, 0.1, 64, 100)),
     (900_000, 10, (1, 256, 0.2, 64, 100)),
+    (900_000, 30, (2, 256, 0.3, 64, 100)),
 ])
 def test_the_rule_gives_each_cell_of_the_grid_its_best_recipe(train_chars, minutes, expected):
     choice = choose_recipe(train_chars, minutes, 100_000)
@@ -64,8 +65,9 @@ def test_without_a_budget_the_epochs_stand_for_the_time():
 
 def test_without_a_budget_a_big_text_gets_two_layers():
     # Epoch by epoch, two layers held out better on Nietzsche and the Bible (BENCHMARKS.md).
-    assert shape(choose_recipe(540_000, None, 20).recipe) == (2, 256, 0.3, 64, 100)
-    assert shape(choose_recipe(540_000, 30, 20).recipe) != (2, 256, 0.3, 64, 100)
+    assert shape(choose_recipe(540_000, None, 1).recipe) == (2, 256, 0.3, 64, 100)
+    assert shape(choose_recipe(540_000, 3, 20).recipe) != (2, 256, 0.3, 64, 100)
+    assert shape(choose_recipe(499_999, None, 20).recipe) != (2, 256, 0.3, 64, 100)
 
 
 def test_numbers_set_by_hand_are_kept_and_named():

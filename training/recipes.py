@@ -92,7 +92,6 @@ RECIPES = {
 RECIPE_ALIASES = {"seed": "notebook"}
 # The recipe `tempera train` uses unless told otherwise: chosen for the text and the time.
 CHOSEN = "auto"
-CHOSEN_NUMBERS = ("units", "layers", "dropout", "batch", "seq_len")
 
 # The rule, from the grid of BENCHMARKS.md ("A recipe for the text and the time"): what held out
 # best, by the minutes of training per 100,000 characters of training text (how often the time
@@ -103,10 +102,12 @@ CHOICES = (  # (below this many minutes per 100,000 characters, the numbers)
     (17.0, {"units": 256, "layers": 1, "dropout": 0.2, "batch": 64, "seq_len": 100}),
     (None, {"units": 256, "layers": 1, "dropout": 0.5, "batch": 64, "seq_len": 100}),
 )
-# Without a budget time is not what is short: on texts this big, trained epoch by epoch, two
-# layers held out better than one at every epoch after the first (BENCHMARKS.md, "Recipes that
-# generalise": Nietzsche's 540,000 training characters and the Bible's 900,000).
-DEEP_WITHOUT_BUDGET_CHARS = 500_000
+# Depth pays on a big text given the time to see it a few times: two layers held out best on
+# 1m in 30 minutes (3.3 minutes per 100,000 characters), and epoch by epoch without a budget,
+# where time is not what is short, on Nietzsche's 540,000 training characters and the Bible's
+# 900,000 ("Recipes that generalise"); not on 1m in 10 minutes (1.1) nor on 300k in 10 (3.7).
+DEEP_CHARS = 500_000
+DEEP_MINUTES_PER_100K = 1.9
 DEEP = {"units": 256, "layers": 2, "dropout": 0.3, "batch": 64, "seq_len": 100}
 # Smaller texts without a budget: the epochs stand for one, at the rate at which 2 × LSTM(256)
 # trains on this project's 2-core machine (bench/train_speed.py).
@@ -135,9 +136,9 @@ def minutes_per_100k(train_chars: int, minutes: float) -> float:
 def chosen_numbers(train_chars: int, minutes: float, budget: bool = True) -> dict:
     """The rule: a text's training characters and the minutes to train (a budget's, or those the
     epochs stand for) → the recipe's numbers."""
-    if not budget and train_chars >= DEEP_WITHOUT_BUDGET_CHARS:
-        return dict(DEEP)
     per_100k = minutes_per_100k(train_chars, minutes)
+    if train_chars >= DEEP_CHARS and (not budget or per_100k >= DEEP_MINUTES_PER_100K):
+        return dict(DEEP)
     return dict(next(numbers for below, numbers in CHOICES if below is None or per_100k < below))
 
 
