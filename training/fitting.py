@@ -20,6 +20,7 @@ from .recipes import Recipe
 from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
 from .clock import WallClock, running_timing
 from .samples import epoch_samples, expected_seconds
+from .stopped import ctrl_c_before_training
 
 
 BACKUP_EVERY = 100  # multi-worker: batches between backups of the training state
@@ -72,7 +73,9 @@ class StopFlags(keras.callbacks.Callback):
         if self.cluster.workers > 1:
             # Ctrl-C on any worker, or the chief's clock, stops them all here.
             level = self.cluster.agreed(level)
-        self.interrupted, self.out_of_time = level == INTERRUPTED, level == OUT_OF_TIME
+        # A Ctrl-C that came while the workers agreed is kept for the next batch, not lost.
+        self.interrupted = self.interrupted or level == INTERRUPTED
+        self.out_of_time = level == OUT_OF_TIME
         if level != GO_ON:
             self.model.stop_training = True
 
@@ -229,6 +232,7 @@ class EpochLoop:
 
     def run(self, train_tensor, state) -> int:
         flags = StopFlags(self.clock, self.cluster)
+        flags.interrupted = ctrl_c_before_training()
         previous_handler = signal.signal(signal.SIGINT, flags.on_sigint)
         try:
             first = state["epochs_done"] + 1
@@ -239,7 +243,8 @@ class EpochLoop:
                     print(f"time budget of {self.time_budget} min used up", flush=True)
                     break
                 train_loss, seconds = self.fit(epoch, train_tensor, flags)
-                if flags.interrupted:
+                # A Ctrl-C after the epoch's last batch reached one worker alone: all decide.
+                if self.cluster.agree(flags.interrupted):
                     save_interrupted(self.run_folder, self.model, state, seconds)
                     return 130
                 state = self.finish(epoch, state, train_loss, seconds, partial=flags.out_of_time)
@@ -261,8 +266,11 @@ class EpochLoop:
         of it, long enough that the evaluation after it is a small share of it."""
         if self.clock.budget is None:
             return None
-        return min(MAX_EPOCH_SECONDS, max(MIN_EPOCH_SECONDS, self.clock.budget * EPOCH_BUDGET_SHARE,
-                                          self.clock.last["eval"] / EVAL_SHARE))
+        # At most a quarter of the budget: before the first evaluation is timed its cost is a
+        # guess, which on a short budget would otherwise make one epoch of the whole of it.
+        longest = min(MAX_EPOCH_SECONDS, max(MIN_EPOCH_SECONDS, self.clock.budget / 4))
+        return min(longest, max(MIN_EPOCH_SECONDS, self.clock.budget * EPOCH_BUDGET_SHARE,
+                                self.clock.last["eval"] / EVAL_SHARE))
 
     def stalled(self, epoch: int) -> bool:
         """Early stopping: no better held-out loss for `patience` epochs (the chief's history)."""

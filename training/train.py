@@ -21,7 +21,7 @@ from .options import (check_config, check_same_recipe, choose_for_text, is_chief
 from .recipes import Recipe
 from .rendezvous import wait_for_workers
 from .run_folder import RunFolder
-from .stopped import StoppedWaiting
+from .stopped import StoppedWaiting, ctrl_c_noted
 
 # Without the training extra nothing here can train: say so first, whatever else is wrong.
 for _needed in ("tensorflow", "tf_keras"):
@@ -73,6 +73,11 @@ def train(args) -> int:
     args.started = command_started()
     cluster = read_tf_config() if getattr(args, "strategy", None) == "multi-worker" else None
     run = RunFolder(args.run)
+    with ctrl_c_noted():
+        return train_in(run, cluster, args)
+
+
+def train_in(run, cluster, args) -> int:
     try:
         # Only the chief of a cluster writes (and locks) the run folder; other workers read it.
         with run.claimed() if cluster is None or is_chief(cluster) else nullcontext():
