@@ -7,6 +7,7 @@ runs folder's hidden `.page-texts` (so the run's corpus stays readable for a res
 """
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -79,9 +80,25 @@ def last_words(log_path: str) -> str:
     return (errors or lines or [""])[-1]
 
 
+def epochs_saved(run_dir: str) -> int:
+    """The whole epochs a run has saved (state.json): a Ctrl-C before the first epoch ends saves
+    a checkpoint to resume from, but no epoch to export."""
+    try:
+        with open(os.path.join(run_dir, "state.json"), encoding="utf-8") as handle:
+            done = json.load(handle).get("epochs_done")
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return done if isinstance(done, int) and not isinstance(done, bool) and done > 0 else 0
+
+
 class PageRuns:
     def __init__(self, runs_dir: str, models_dir: str, python: str = sys.executable):
         self.runs_dir, self.models_dir, self.python = runs_dir, models_dir, python
+        # Stop sends the run Ctrl-C. A server started in the background (nohup, `&`) has it
+        # ignored, and a child inherits that until `tempera train` sets its own: hear it here.
+        if (signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+                and threading.current_thread() is threading.main_thread()):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         self.lock = threading.Lock()
         self.current: PageRun | None = None
 
@@ -152,7 +169,7 @@ class PageRuns:
         with self.lock:
             stopped = run.state == "stopping"
         run_dir = os.path.join(self.runs_dir, run.name)
-        if status not in (0, 130) or not os.path.isfile(os.path.join(run_dir, "state.json")):
+        if status not in (0, 130) or epochs_saved(run_dir) == 0:
             with self.lock:
                 run.state = "stopped" if stopped else "failed"
                 run.message = ("stopped before the first epoch was saved: nothing to export"
