@@ -253,7 +253,19 @@ class Stream:
                 f"{state}>")
 
 
-class Sample:
+class JsonDocument:
+    """A result whose to_json() is what a command prints with --json."""
+
+    @property
+    def json(self) -> dict:
+        return self.to_json()
+
+    def to_json_text(self) -> str:
+        """to_json() as the one line the command prints (valid JSON, UTF-8 kept)."""
+        return finite_json.dumps(self.to_json(), ensure_ascii=False)
+
+
+class Sample(JsonDocument):
     """The lanes of one sample: each lane's text, how likely each character was, its statistics.
 
     to_json() (also .json) is what `tempera sample --json` prints for the same arguments;
@@ -279,14 +291,6 @@ class Sample:
         return {"seed_text": self.seed_text, "rng_seed": self.rng_seed, "mode": self.mode,
                 "lanes": [lane.as_json() for lane in self.lanes]}
 
-    @property
-    def json(self) -> dict:
-        return self.to_json()
-
-    def to_json_text(self) -> str:
-        """to_json() as the one line `tempera sample --json` prints (valid JSON, UTF-8 kept)."""
-        return finite_json.dumps(self.to_json(), ensure_ascii=False)
-
     def __str__(self) -> str:
         from .html_view import sample_text
 
@@ -303,7 +307,7 @@ class Sample:
         return sample_html(self)
 
 
-class ScoredText:
+class ScoredText(JsonDocument):
     """A text scored by a model. to_json() (also .json) is what `tempera score --json` prints;
     str() is its one-line summary; in Jupyter the text shows coloured by rank."""
 
@@ -345,13 +349,6 @@ class ScoredText:
         """The document `tempera score --json` prints."""
         return {"mode": self.mode,
                 **self.score.as_json(self.encoding.dropped, self.encoding.dropped_count)}
-
-    @property
-    def json(self) -> dict:
-        return self.to_json()
-
-    def to_json_text(self) -> str:
-        return finite_json.dumps(self.to_json(), ensure_ascii=False)
 
     def __str__(self) -> str:
         from .html_view import score_line
