@@ -13,40 +13,31 @@ const wasmDir = join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wa
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 
-await build({
-  entryPoints: [join(here, 'src', 'main.js')],
-  outfile: join(dist, 'app.js'),
+// Every bundle is one minified ES module for ES2020 browsers unless it says otherwise.
+const bundle = (entry, outfile, options = {}) => build({
+  entryPoints: [join(here, 'src', entry)],
+  outfile: join(dist, outfile),
   bundle: true,
   format: 'esm',
   minify: true,
-  // The map is written for debugging here (load it in the browser's developer tools) but not
-  // referenced from app.js: the published site leaves *.map out, and no page may point at a
-  // file that is not there.
-  sourcemap: 'external',
   target: ['es2020'],
   logLevel: 'warning',
+  ...options,
 });
+
+// The map is written for debugging here (load it in the browser's developer tools) but not
+// referenced from app.js: the published site leaves *.map out, and no page may point at a
+// file that is not there.
+await bundle('main.js', 'app.js', { sourcemap: 'external' });
 // The embeddable module (README: "Use it in your own page"): for browsers, one file with
 // TensorFlow.js inside that finds wasm/ beside itself; for Node, the same code importing the
 // installed @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm (the package's peers).
-await build({
-  entryPoints: [join(here, 'src', 'embed-browser.js')],
-  outfile: join(dist, 'tempera.mjs'),
-  bundle: true,
-  format: 'esm',
-  minify: true,
-  target: ['es2020'],
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: [join(here, 'src', 'embed-node.js')],
-  outfile: join(dist, 'tempera-node.mjs'),
-  bundle: true,
-  format: 'esm',
+await bundle('embed-browser.js', 'tempera.mjs');
+await bundle('embed-node.js', 'tempera-node.mjs', {
   platform: 'node',
   target: ['node18'],
+  minify: false,
   external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
-  logLevel: 'warning',
 });
 for (const file of ['index.html', 'style.css']) copyFileSync(join(here, file), join(dist, file));
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
