@@ -206,6 +206,15 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_activations(args) -> int:
+    from .activations import activations, summary
+
+    text = args.text if args.text_file is None else read_text_file(args.text_file, "text")
+    document = activations(args.bundle, text, args.mode)
+    print(finite_json.dumps(document, ensure_ascii=False) if args.json else summary(document))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .server.serve import serve
 
@@ -216,9 +225,11 @@ def cmd_serve(args) -> int:
 def cmd_build_site(args) -> int:
     from .export.site import build_site
 
-    index = build_site(args.out, args.model or [], args.static, DEFAULT_MODELS_DIR, args.force)
+    index = build_site(args.out, args.model or [], args.static, DEFAULT_MODELS_DIR, args.force,
+                       open_first=args.open)
     names = ", ".join(m["id"] for m in index["models"])
-    print(f"wrote the static site to {args.out} with {len(index['models'])} model(s): {names}")
+    print(f"wrote the static site to {args.out} with {len(index['models'])} model(s): {names}; "
+          f"it opens on {index['models'][0]['id']}")
     print(f"try it: python -m http.server -d {args.out} 8000")
     return 0
 
@@ -357,6 +368,25 @@ def parser() -> argparse.ArgumentParser:
                        help="totals and one record per scored character, as JSON")
     score.set_defaults(handler=cmd_score)
 
+    inside = commands.add_parser(
+        "activations", help="every LSTM layer's h and c after each character (NumPy reference)",
+        description="Read a text with the model and report, for every LSTM layer, its output h "
+                    "and its cell state c after each character: what the page's cell view "
+                    "shows. stateful: one pass over the text from a zero state; window: each "
+                    "character's row comes from the last maxlen characters ending there. The "
+                    "text is lowercased for a lowercase model; a character the model does not "
+                    "know is refused.")
+    inside.add_argument("bundle", help="bundle folder, or the name of a shipped model: nietzsche")
+    text = inside.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the text to read")
+    text.add_argument("--text-file", metavar="PATH",
+                      help="read the text from a UTF-8 file ('-': standard input)")
+    inside.add_argument("--mode", choices=MODES, default=MODES[0])
+    inside.add_argument("--json", action="store_true",
+                        help="every layer's h and c for every character, as JSON (without it: "
+                             "the most active units of each layer)")
+    inside.set_defaults(handler=cmd_activations)
+
     serve = commands.add_parser("serve", help="serve the page and the model bundles")
     serve.add_argument("--models", default=DEFAULT_MODELS_DIR,
                        help="folder of bundles, one sub-folder each (default: the shipped models)")
@@ -380,6 +410,9 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--out", required=True, help="folder to write")
     site.add_argument("--model", action="append", metavar="BUNDLE",
                       help="a bundle folder to include (repeatable; default: the shipped models)")
+    site.add_argument("--open", metavar="NAME",
+                      help="the model the page opens on, by its folder name (default: the shipped "
+                           "model if included, else the first --model)")
     site.add_argument("--force", action="store_true", help="replace --out if it exists")
     site.add_argument("--static", default=FRONTEND_DIST, help=argparse.SUPPRESS)
     site.set_defaults(handler=cmd_build_site)
