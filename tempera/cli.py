@@ -215,6 +215,15 @@ def cmd_activations(args) -> int:
     return 0
 
 
+def cmd_saliency(args) -> int:
+    from .saliency import saliency, summary
+
+    text = args.text if args.text_file is None else read_text_file(args.text_file, "text")
+    document = saliency(args.bundle, text, args.position, args.context, args.mode)
+    print(finite_json.dumps(document, ensure_ascii=False) if args.json else summary(document))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .server.serve import serve
 
@@ -386,6 +395,31 @@ def parser() -> argparse.ArgumentParser:
                         help="every layer's h and c for every character, as JSON (without it: "
                              "the most active units of each layer)")
     inside.set_defaults(handler=cmd_activations)
+
+    looked = commands.add_parser(
+        "saliency", help="how much each earlier character moved one prediction (NumPy reference)",
+        description="For the character at --position (counted from 0 in the text as the model "
+                    "reads it), how much each character before it influenced the model's "
+                    "probability of it: the size (L2 norm) of the gradient of its "
+                    "log-probability with respect to that character's one-hot input. stateful: "
+                    "the last --context characters get an influence, the state before them held "
+                    "fixed; window: the window of the last maxlen characters, from a zero state. "
+                    "A character the model does not know is refused.")
+    looked.add_argument("bundle", help="bundle folder, or the name of a shipped model: nietzsche")
+    text = looked.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the text the prediction is in")
+    text.add_argument("--text-file", metavar="PATH",
+                      help="read the text from a UTF-8 file ('-': standard input)")
+    looked.add_argument("--position", type=int, required=True, metavar="N",
+                        help="the predicted character: 1 to the text's length - 1")
+    looked.add_argument("--context", type=int, default=100, metavar="K",
+                        help="stateful: how many characters before it get an influence "
+                             "(default 100); window mode uses the window")
+    looked.add_argument("--mode", choices=MODES, default=MODES[0])
+    looked.add_argument("--json", action="store_true",
+                        help="every context character's influence, as JSON (without it: the "
+                             "context and the characters that moved the prediction most)")
+    looked.set_defaults(handler=cmd_saliency)
 
     serve = commands.add_parser("serve", help="serve the page and the model bundles")
     serve.add_argument("--models", default=DEFAULT_MODELS_DIR,
