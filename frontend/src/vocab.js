@@ -62,7 +62,7 @@ function show(c) {
 // Characters named in a message; a seed can hold thousands of distinct unknown ones.
 const LISTED_CHARS = 20;
 
-function listChars(chars) {
+export function listChars(chars) {
   const listed = chars.slice(0, LISTED_CHARS).map(show).join(', ');
   const more = chars.length - LISTED_CHARS;
   return more > 0 ? `${listed} and ${more.toLocaleString('en')} more` : listed;
