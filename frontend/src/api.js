@@ -7,13 +7,19 @@
 //       steps and stats as `tempera sample --json` (left out with records: false)
 //   score(text, mode)              what `tempera score --json` prints
 //   probabilities(text, mode)      the next character's probabilities, in vocabulary order
+//   activations(text, mode)        what `tempera activations --json` prints: every layer's h and c
+//                                  after each character
+//   saliency(text, position, {context, mode})
+//                                  what `tempera saliency --json` prints: how much each character
+//                                  before `position` moved the probability of the one there
 //   memory()                       tf.memory(); backend, model: what runs now
 //   backendChoice                  how the backend was chosen, what was measured, threads
 import * as tf from '@tensorflow/tfjs';
 
-import { laneStatistics, scoreTotals } from './likelihood.js';
+import { activations, saliency } from './inside-model.js';
+import { scoreTotals } from './likelihood.js';
+import { laneDocument } from './run-document.js';
 import { checkLength, checkMode, MODES, runNotes } from './run-options.js';
-import { FILTERS } from './sampling.js';
 import { SeedError } from './vocab.js';
 
 // A run keeps the model it started on, even if another is chosen meanwhile. hooks: onStart,
@@ -29,10 +35,7 @@ export async function generate(session, {
       { ...hooks, signal: session.failure.signal, records: Boolean(records) },
     );
     return {
-      lanes: lanes.map(({ temperature, filters, text, records: steps }) => {
-        const lane = { temperature, ...Object.fromEntries(FILTERS.map(({ key, jsonName }) => [jsonName, filters[key]])), text };
-        return steps ? { ...lane, steps: steps.toJSON(text), stats: laneStatistics(steps, text) } : lane;
-      }),
+      lanes: lanes.map(laneDocument),
       backend: session.backend.name,
       seedText: encoding.text,
       seedReport: encoding.report,
@@ -71,6 +74,14 @@ export function installApi(session, ready) {
     probabilities: async (text, mode) => {
       await ready;
       return probabilities(session, text, mode);
+    },
+    activations: async (text, mode) => {
+      await ready;
+      return activations(session, text, mode);
+    },
+    saliency: async (text, position, options) => {
+      await ready;
+      return saliency(session, text, position, options);
     },
     memory: () => tf.memory(),
     get backend() {

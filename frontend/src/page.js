@@ -1,6 +1,7 @@
 // The page controller: wires the views (views/) to generation, scoring and the choice of model;
 // start-up.js starts it from its address. What it shares with window.tempera is in the Session.
 import { unavailableLine } from './catalog.js';
+import { InsidePage } from './inside-page.js';
 import { InspectorPin } from './inspector-pin.js';
 import { scoreTotals } from './likelihood.js';
 import { filtersByKey, runNotes } from './run-options.js';
@@ -13,9 +14,10 @@ import { FirstStepChart } from './views/first-step-chart.js';
 import { InspectorView } from './views/inspector.js';
 import { LanesView } from './views/lanes.js';
 import { LikelihoodControls } from './views/likelihood-controls.js';
-import { MessagesView } from './views/messages.js';
+import { MessagesView, runSentence } from './views/messages.js';
 import { ModelPicker } from './views/model-picker.js';
 import { ScoreView, scoringProgress } from './views/score-view.js';
+import { Terms } from './views/terms.js';
 
 export class Page {
   constructor(session, doc = document) {
@@ -29,10 +31,12 @@ export class Page {
     this.chart = new FirstStepChart(doc);
     this.scoreView = new ScoreView(doc);
     this.likelihood = new LikelihoodControls(doc);
+    this.terms = new Terms(doc); // every term's definition, on demand
     this.controlState = { ready: false, loading: false, running: false, scoring: false }; // what the controls allow
     this.stopRequested = false; // by the Stop button, for the page's own run
     this.scoreStopRequested = false; // by the score view's Stop button, for the text being scored
     this.pin = new InspectorPin(this.inspector);
+    this.inside = new InsidePage(this, doc); // the cell view, its finder, and the inspector's saliency
     this.training = new RunsPage(this, doc); // the Training view, and lanes by epoch
   }
 
@@ -42,6 +46,12 @@ export class Page {
     const { runLanes } = readUrl();
     await startPage(this, addressNotes);
     await this.training.start(runLanes);
+  }
+
+  // The page below the controls shows once its lanes are in: until then it is kept from view,
+  // so that their coming moves nothing under the reader's eye.
+  shown() {
+    this.controls.form.closest('main')?.classList.remove('starting');
   }
 
   // The views' buttons and edits, wired to the page.
@@ -80,12 +90,15 @@ export class Page {
     this.models.enable(this.controlState);
     this.scoreView.enable(this.controlState);
     this.training.enable(this.controlState);
+    this.inside.enable(this.controlState);
   }
 
   useModel(loaded) {
     this.session.useModel(loaded);
     this.facts.showModel(loaded);
     this.inspector.clear();
+    this.inside.clear();
+    this.scoreView.useModel(loaded);
     this.scoreView.clear();
   }
 
@@ -139,12 +152,13 @@ export class Page {
     messages.showRunNotes(runNotes(encoding, run.mode, run.length));
     messages.showUrlNotes([]); // the address now holds this run
     writeUrl({ ...run, ...source.address, model: loaded.entry.epoch ? null : loaded.entry.id });
-    const writer = this.lanes.writer(encoding.text, loaded.vocab);
+    const writer = this.lanes.writer(encoding.text, loaded.vocab, { ...run, model: loaded.entry.id });
     const size = loaded.vocab.size;
     this.pin.forget();
+    this.inside.ranLanes(run.mode, loaded);
     this.stopRequested = false;
     this.setControls({ running: true });
-    messages.setStatus('Generating…');
+    messages.setStatus('Writing…');
     const started = performance.now();
     let steps = 0;
     try {
@@ -174,8 +188,10 @@ export class Page {
       );
       writer.finish();
       const seconds = (performance.now() - started) / 1000;
-      messages.setStatus(`${this.stopRequested ? 'Stopped after' : 'Done:'} ${steps} characters per lane in ` +
-        `${seconds.toFixed(1)} s (${Math.round(steps / Math.max(seconds, 1e-3))} steps/s, ${session.backend.name}).`);
+      messages.setStatus(runSentence({ stopped: this.stopRequested, lanes: run.temperatures.length, chars: steps }), {
+        run: `Last run: ${steps} characters per lane in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(steps / Math.max(seconds, 1e-3))} steps/s, ${session.backend.name}).`,
+      });
     } catch (error) {
       writer.finish();
       messages.showError(error.message);
@@ -211,9 +227,11 @@ export class Page {
           return;
         }
         this.scoreView.show(scoreTotals(mode, encoding, records), records, vocab, encoding.report);
+        this.inside.scoredIn(mode);
         const seconds = (performance.now() - started) / 1000;
         const bits = this.scoreView.bits.textContent;
-        messages.setStatus(`Scored ${records.count.toLocaleString('en')} characters in ${seconds.toFixed(1)} s: ${bits}.`);
+        messages.setStatus(`Scored ${records.count.toLocaleString('en')} characters: ${bits}.`,
+          { run: `Last score: ${records.count.toLocaleString('en')} characters in ${seconds.toFixed(1)} s.` });
       });
     } catch (error) {
       messages.showError(reasonOf(error));

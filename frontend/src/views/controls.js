@@ -1,13 +1,29 @@
-// The run's controls: seed, length, RNG seed, mode, Generate and Stop. They hand back what is
-// typed, as typed, or checked.
+// The run's controls: seed, length, random draw number (the RNG seed), mode, Generate and Stop,
+// and their keys (Ctrl or ⌘ + Enter generates, Escape stops). They hand back what is typed, as
+// typed, or checked.
 import { checkLength, MODES } from '../run-options.js';
 import { checkRngSeed, MAX_RNG_SEED } from '../sampling.js';
+import { SHORTCUT_KEYS, shortcutHint, shortcutOf } from '../shortcuts.js';
 import { filled } from './number-field.js';
 
 const MODE_LABELS = {
-  stateful: 'stateful (carry the LSTM state)',
-  window: 'window (re-read the last characters, as the notebook)',
+  stateful: 'remember all it has read (stateful)',
+  window: 're-read only the last few dozen characters (window)',
 };
+
+// Whether Escape pressed on `target` belongs to something else than stopping the run: a text
+// whose character the inspector holds, or something open over the page (a dialog, a popover,
+// a term's definition: a control with aria-expanded="true" and the aria-controls it opened).
+function escapeTaken(target) {
+  const doc = target?.ownerDocument ?? document;
+  if (target?.closest?.('.lane-scroll, #score-scroll')?.querySelector('.active')) return true;
+  if (doc.querySelector('[aria-expanded="true"][aria-controls]')) return true;
+  try {
+    return Boolean(doc.querySelector('dialog[open], :popover-open'));
+  } catch {
+    return Boolean(doc.querySelector('dialog[open]')); // a browser without popovers
+  }
+}
 
 export function randomRngSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
@@ -29,6 +45,26 @@ export class ControlsView {
     this.newRng.addEventListener('click', () => {
       this.rng.value = String(randomRngSeed());
     });
+    this.generate.setAttribute('aria-keyshortcuts', SHORTCUT_KEYS.generate);
+    this.stop.setAttribute('aria-keyshortcuts', SHORTCUT_KEYS.stop);
+    const hint = $('shortcut-hint');
+    const platform = globalThis.navigator?.userAgentData?.platform || globalThis.navigator?.platform || '';
+    if (hint) hint.textContent = shortcutHint(platform);
+    doc.addEventListener('keydown', (event) => this.onKey(event));
+  }
+
+  // Ctrl/⌘ + Enter anywhere (the seed's box included) presses Generate; Escape presses Stop
+  // during a run, unless something else takes it (escapeTaken). The listener is on the document
+  // and set up before the other views', so it hears Escape before they close what it opened.
+  onKey(event) {
+    const shortcut = shortcutOf(event);
+    if (shortcut === 'generate') {
+      event.preventDefault();
+      if (!this.generate.disabled) this.form.requestSubmit(this.generate);
+    } else if (shortcut === 'stop' && !this.stop.disabled && !escapeTaken(event.target)) {
+      event.preventDefault();
+      this.stop.click();
+    }
   }
 
   // {seed, length, rngSeed (null: a random one), mode}
@@ -50,7 +86,7 @@ export class ControlsView {
     return {
       seed: typed.seed,
       length: checkLength(filled(typed.length, 'the length')),
-      rngSeed: checkRngSeed(filled(typed.rngSeed, 'the RNG seed')),
+      rngSeed: checkRngSeed(filled(typed.rngSeed, 'the random draw number')),
       mode: typed.mode,
     };
   }

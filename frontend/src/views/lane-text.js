@@ -85,6 +85,27 @@ export class LaneText {
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
+  scrollToStart() {
+    this.scroller.scrollTop = 0;
+  }
+
+  // The text's layout for scroll-mapping.js: the seed, then each chunk shown, with their heights
+  // in the scrolled content.
+  segments() {
+    const { scroller } = this;
+    const base = scroller.getBoundingClientRect().top + scroller.clientTop - scroller.scrollTop;
+    const segment = (element, start, end) => {
+      const { top, bottom } = element.getBoundingClientRect();
+      return { start, end, top: top - base, bottom: bottom - base };
+    };
+    const seedLength = Array.from(this.prefixText).length;
+    const segments = seedLength ? [segment(this.prefix, -seedLength, 0)] : [];
+    this.chunks.forEach((chunk) => {
+      if (chunk.end > chunk.start) segments.push(segment(chunk.element, chunk.start, chunk.end));
+    });
+    return segments;
+  }
+
   // Puts the characters pushed since the last write into the page.
   write() {
     while (this.shown < this.chars.length) {

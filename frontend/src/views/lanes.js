@@ -1,12 +1,18 @@
 // The lanes: one column per temperature, its text as it is generated (coloured by likelihood,
-// views/lane-text.js), its statistics, and the button that adds a lane. Text only ever goes in
-// as text, never markup.
-import { LaneTally } from '../likelihood.js';
+// views/lane-text.js), its histogram of ranks and its statistics, the button that adds a lane,
+// and the bar above them: scrolling together, copying the link, downloading the run. Text only
+// ever goes in as text, never markup.
+import { LaneTally, rankBucket } from '../likelihood.js';
+import { noCounts } from '../rank-counts.js';
+import { runDocument, runFileName, runJson, runText } from '../run-document.js';
 import { MAX_LANES } from '../run-options.js';
 import { checkTemperature, FILTERS, filtersFromText, filtersLabel, NO_FILTERS, SamplingError } from '../sampling.js';
+import { confirm, copyText, download, keepButton } from './keep-share.js';
 import { LaneText } from './lane-text.js';
 import { showStats } from './lane-stats.js';
 import { filled } from './number-field.js';
+import { rankHistogram, showRankCounts } from './rank-histogram.js';
+import { ScrollTogether } from './scroll-together.js';
 import { inspectTextBy } from './text-inspection.js';
 
 const STATS_EVERY_MS = 250; // live statistics: how often they are redrawn during a run
@@ -39,14 +45,16 @@ export function readableFilters(typed) {
   }
 }
 
-// A word for what a temperature does, shown beside it.
+// A word for what a temperature does, shown beside it: one per range, short enough never to be cut.
 function kindOf(value) {
   const t = Number(value);
   if (value === '' || Number.isNaN(t)) return '';
   if (t === 0) return 'greedy';
   if (t < 0.4) return 'cautious';
-  if (t <= 1) return 'balanced';
-  return 'adventurous';
+  if (t < 0.8) return 'steady';
+  if (t < 1.2) return 'natural';
+  if (t < 1.6) return 'lively';
+  return 'wild';
 }
 
 export class LanesView {
@@ -60,6 +68,17 @@ export class LanesView {
     });
     this.running = false;
     this.texts = new WeakMap(); // lane element -> its LaneText
+    this.together = new ScrollTogether(doc.getElementById('scroll-together'),
+      () => this.lanes.map((lane) => this.texts.get(lane)));
+    this.keepStatus = doc.getElementById('keep-status');
+    this.copyLink = keepButton(doc.getElementById('copy-link'), 'Copied ✓');
+    this.downloadJson = doc.getElementById('download-run');
+    this.downloadText = doc.getElementById('download-run-text');
+    this.copyLink.addEventListener('click', () => this.copy(this.copyLink, window.location.href, 'Link to this run copied.'));
+    this.downloadJson.addEventListener('click', () => this.download('json'));
+    this.downloadText.addEventListener('click', () => this.download('txt'));
+    this.linked = false; // the address holds a run made on this page
+    this.kept = null; // the last run that ended: {seedText, rngSeed, mode, model, lanes}
     this.inspectHandler = () => {};
     this.scoreHandler = () => {};
     this.temperatureHandler = () => {};
@@ -127,7 +146,24 @@ export class LanesView {
     });
     this.texts.set(lane, text);
     inspectTextBy(text, (step, how) => this.inspectHandler(this.sourceOf(lane), step, how));
+    this.together.watch(text);
     lane.querySelector('.score-lane').addEventListener('click', () => this.scoreHandler(text.text()));
+    const foot = lane.ownerDocument.createElement('div');
+    foot.className = 'lane-foot';
+    const copy = keepButton(lane.ownerDocument.createElement('button'), 'Copied ✓');
+    copy.type = 'button';
+    copy.className = 'copy-lane keep-button';
+    copy.dataset.testid = 'copy-lane';
+    const whose = lane.ownerDocument.createElement('span');
+    whose.className = 'visually-hidden lane-name';
+    copy.querySelector('.keep-label').replaceChildren('Copy text', whose);
+    copy.addEventListener('click', () => {
+      const number = this.lanes.indexOf(lane) + 1;
+      this.copy(copy, text.prefixText + text.text(),
+        `Lane ${number}'s text copied: the seed and ${text.length.toLocaleString('en')} generated characters.`);
+    });
+    foot.append(rankHistogram(lane.ownerDocument), copy);
+    lane.querySelector('.lane-stats').before(foot);
     showStats(lane.querySelector('.lane-stats'), null);
     sync();
     this.container.append(lane);
@@ -210,22 +246,68 @@ export class LanesView {
       });
       lane.querySelector('.score-lane').disabled = this.running || this.texts.get(lane).length === 0;
       const name = `lane ${index + 1}`;
+      const histogram = lane.querySelector('.rank-histogram');
+      showRankCounts(histogram, JSON.parse(histogram.dataset.counts), name);
+      const copy = lane.querySelector('.copy-lane');
+      copy.disabled = this.texts.get(lane).prefixText === '';
+      copy.querySelector('.lane-name').textContent = ` of ${name}`;
+      copy.title = 'copy the seed and what was generated';
       lane.querySelector('.lane-scroll').setAttribute('aria-label',
         `Lane ${index + 1} text, the seed first; with likelihood on, arrow keys move between characters`);
       lane.querySelector('.score-lane').setAttribute('aria-label', `Score ${name}'s text`);
       lane.querySelector('.remove').setAttribute('aria-label', `Remove ${name}`);
     });
+    this.copyLink.disabled = !this.linked;
+    this.downloadJson.disabled = this.running || this.kept === null;
+    this.downloadText.disabled = this.downloadJson.disabled;
+  }
+
+  // Copies `text`, and says so (sentence) or that it could not.
+  async copy(button, text, sentence) {
+    const copied = await copyText(text, button.ownerDocument);
+    confirm(button, this.keepStatus, copied ? sentence
+      : 'Could not copy: the browser refused the clipboard. Select the text and copy it by hand.', copied);
+  }
+
+  // The last run as `tempera sample --json` prints it, as a document.
+  keptDocument() {
+    const { seedText, rngSeed, mode, lanes } = this.kept;
+    return runDocument({ seedText, rngSeed, mode, lanes: lanes.map(({ temperature, filters, text }) => ({
+      temperature, filters, text: text.text(), records: text.records,
+    })) });
+  }
+
+  // Downloads the last run: 'json' as `tempera sample --json` prints it, 'txt' as `tempera sample`.
+  download(extension) {
+    if (this.kept === null) return;
+    const run = this.keptDocument();
+    const json = extension === 'json';
+    const name = runFileName(this.kept, extension);
+    download(json ? `${runJson(run)}\n` : runText(run), name,
+      json ? 'application/json' : 'text/plain;charset=utf-8', this.container.ownerDocument);
+    confirm(null, this.keepStatus, `Run downloaded as ${name}.`);
   }
 
   // A writer for a run from `seedText` with the model's `vocab`: the seed shown in every lane,
   // their text emptied. Call begin(records) with the run's LaneRecords per lane (null entries:
-  // plain text, no likelihood) before the first push.
-  writer(seedText, vocab) {
+  // plain text, no likelihood) before the first push. run: {temperatures, filters, rngSeed,
+  // mode, model}, what the run's download says.
+  writer(seedText, vocab, run) {
     this.vocab = vocab;
-    return new LaneWriter(this.lanes.map((lane) => ({
+    this.kept = null;
+    this.linked = true; // the page writes the run into its address as it starts
+    const lanes = this.lanes.map((lane, index) => ({
       text: this.texts.get(lane),
       stats: lane.querySelector('.lane-stats'),
-    })), seedText, vocab);
+      histogram: lane.querySelector('.rank-histogram'),
+      name: `lane ${index + 1}`,
+      temperature: run.temperatures[index],
+      filters: run.filters[index],
+    }));
+    return new LaneWriter(lanes, seedText, vocab, () => {
+      this.kept = { seedText, rngSeed: run.rngSeed, mode: run.mode, model: run.model, lanes };
+      this.refresh();
+    });
   }
 }
 
@@ -233,13 +315,17 @@ export class LanesView {
 // redrawn 10 times a second at most (5 when coloured), and less often when a redraw is slow, so
 // that drawing takes little of the time the model has to generate.
 class LaneWriter {
-  constructor(lanes, seedText, vocab) {
+  // onFinish(): the run has ended and its lanes are all written.
+  constructor(lanes, seedText, vocab, onFinish) {
     this.lanes = lanes;
     this.vocab = vocab;
     this.seedText = seedText;
-    lanes.forEach(({ text, stats }) => {
-      text.reset(seedText, null);
-      showStats(stats, null);
+    this.onFinish = onFinish;
+    lanes.forEach((lane) => {
+      lane.text.reset(seedText, null);
+      lane.counts = noCounts();
+      showStats(lane.stats, null);
+      showRankCounts(lane.histogram, lane.counts, lane.name);
     });
     this.lastStats = 0;
     this.frame = null;
@@ -257,11 +343,12 @@ class LaneWriter {
 
   push(chars, step) {
     chars.forEach((c, index) => {
-      const { text, tally } = this.lanes[index];
+      const { text, tally, counts } = this.lanes[index];
       text.push(c);
       if (tally) {
         const { p, rank, entropyBits } = text.records;
         tally.add(p[step], rank[step], entropyBits[step], this.vocab.index.get(c));
+        counts[rankBucket(rank[step])] += 1;
       }
     });
     if (this.frame === null && performance.now() >= this.notBefore) {
@@ -285,15 +372,25 @@ class LaneWriter {
   }
 
   // Draws what is pending and the final statistics: the run has ended (or stopped, or failed),
-  // and the last redraw may have come within STATS_EVERY_MS of the one before it.
+  // and the last redraw may have come within STATS_EVERY_MS of the one before it. Every lane
+  // still following the new text then shows its start, so that all lanes show the same place
+  // after a run; a lane the reader scrolled stays where they left it.
   finish() {
+    const following = this.lanes.map(({ text }) => text.atEnd());
     this.flush();
     this.lanes.forEach(({ text }) => text.settle());
     this.showStats();
+    this.lanes.forEach(({ text }, index) => {
+      if (following[index]) text.scrollToStart();
+    });
+    this.onFinish();
   }
 
   showStats(now = performance.now()) {
     this.lastStats = now;
-    this.lanes.forEach(({ stats, tally }) => showStats(stats, tally ? tally.stats() : null));
+    this.lanes.forEach(({ stats, tally, histogram, counts, name }) => {
+      showStats(stats, tally ? tally.stats() : null);
+      showRankCounts(histogram, counts, name);
+    });
   }
 }
