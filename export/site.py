@@ -35,6 +35,39 @@ def _bundle_folders(models: list, default_dir: str) -> list:
     return models
 
 
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _is_shipped(folder: str, default_dir: str) -> bool:
+    """Is the bundle in `folder` one of the shipped models: in their folder, or a copy of one
+    (the same tempera.json, which records its weights' digests)?"""
+    if os.path.realpath(folder).startswith(os.path.realpath(default_dir) + os.sep):
+        return True
+    own = _read_bytes(os.path.join(folder, "tempera.json"))
+    return own is not None and any(
+        own == _read_bytes(os.path.join(default_dir, entry["id"], "tempera.json"))
+        for entry in list_bundles(default_dir))
+
+
+def opening_model(folders: list, ids: list, default_dir: str, chosen: str | None) -> str:
+    """The folder name of the model the page opens on: `chosen` (--open) if given, else the
+    shipped model if included, else the first bundle given."""
+    if chosen is not None:
+        if chosen not in ids:
+            raise TemperaError(f"--open {chosen}: no such model in the site; it has "
+                               + ", ".join(ids))
+        return chosen
+    for folder, model_id in zip(folders, ids):
+        if _is_shipped(folder, default_dir):
+            return model_id
+    return ids[0]
+
+
 def _regular_file(path: str, what: str) -> os.stat_result:
     """lstat of `path`, which must be a regular file: a link is not followed (it could lead out
     of the folder, or loop), and a FIFO or device is not read."""
@@ -101,7 +134,9 @@ def _copy_files(source_dir: str, names: list, target_dir: str) -> None:
 
 
 def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
-               force: bool = False) -> dict:
+               force: bool = False, open_first: str | None = None) -> dict:
+    """Writes the site; its models/index.json lists first the model the page opens on
+    (see opening_model), then the others in the order given."""
     if not os.path.isfile(os.path.join(static_dir, "index.html")):
         raise TemperaError(f"the page is not built ({static_dir} has no index.html): "
                            "run `npm ci && npm run build`")
@@ -110,6 +145,8 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
     ids = [os.path.basename(os.path.normpath(f)) for f in folders]
     if len(set(ids)) != len(ids):
         raise TemperaError("two bundles have the same folder name: " + ", ".join(ids))
+    first = opening_model(folders, ids, default_models_dir, open_first)
+    order = [first] + [model_id for model_id in ids if model_id != first]
     bundles = [bundle_file_names(folder) for folder in folders]
     pages = page_files(static_dir)
 
@@ -119,6 +156,8 @@ def build_site(out: str, models: list, static_dir: str, default_models_dir: str,
             for folder, model_id, names in zip(folders, ids, bundles):
                 _copy_files(folder, names, os.path.join(staging, "models", model_id))
             index = index_document(os.path.join(staging, "models"))
+            # The page opens on the first model the list names (unless its address names one).
+            index["models"].sort(key=lambda entry: order.index(entry["id"]))
             write_json(os.path.join(staging, "models", "index.json"), index)
             # The page's own files come compressed from the build; the bundles here.
             write_gzip_siblings(os.path.join(staging, "models"), (".json", ".bin"))

@@ -372,8 +372,9 @@ def test_the_menu_tells_bundles_apart_and_shows_bidi_controls_as_code_points():
           line: catalog.unavailableLine(entries[2]),
         }));""", index)
     assert got["labels"] == [
-        "nietzsche (nietzsche)", "nietzsche  (nietzsche-2)",
-        "abc[U+202E]def[U+2066] (unavailable: tempera.json names [U+202E])", "kjv", "blank"]
+        "nietzsche", "nietzsche-2 (trained on nietzsche)",
+        "evil[U+202E] (trained on abc[U+202E]def[U+2066]) (unavailable: tempera.json names [U+202E])",
+        "kjv", "blank"]
     assert got["line"] == ('model "abc[U+202E]def[U+2066]" (models/evil[U+202E]/) is unavailable: '
                            "tempera.json names [U+202E]")
     assert not any(c in "".join(got["labels"]) + got["line"] for c in "\u202e\u2066")

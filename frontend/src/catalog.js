@@ -2,7 +2,8 @@
 // order. `unavailable` is null for a bundle the page may load, else the reason it cannot: the
 // server marks bundles whose problems it finds without loading weights, and the page marks the
 // ones that fail to load. A bundle marked unavailable is listed, never fetched. `name` is shown
-// in messages, `label` in the model menu: the name, with the folder where two names are alike.
+// in messages, `label` in the model menu: the bundle's folder, which tells every bundle apart,
+// with the text it was trained on as detail where that says something more.
 
 // Characters that reorder the text around them (bidirectional embeddings, overrides, isolates
 // and marks): a name holding U+202E would show its own words, and those after it, backwards.
@@ -26,7 +27,9 @@ function entryFrom(raw, index, seen) {
     unavailable = 'the server marks it unavailable';
   }
   seen.add(id);
-  return { id, name, label: name, unavailable };
+  const corpus = raw?.meta?.corpus?.name;
+  const trainedOn = displayText(typeof corpus === 'string' && corpus.trim() !== '' ? corpus : name);
+  return { id, name, label: name, trainedOn, unavailable };
 }
 
 // How a name looks in a menu: spaces collapsed, composed characters as one.
@@ -34,13 +37,14 @@ function looks(name) {
   return name.trim().replace(/\s+/g, ' ').normalize('NFC');
 }
 
-// Entries whose names look alike (the same corpus exported twice) get their folder in the label.
+// Each entry's menu label: its folder (unique in the list), and the text it was trained on
+// (its corpus, else its name) where that is not the folder's name already. Two bundles trained
+// on the same text read apart; an entry without a folder shows its name.
 export function labelEntries(entries) {
-  const counts = new Map();
-  for (const entry of entries) counts.set(looks(entry.name), (counts.get(looks(entry.name)) ?? 0) + 1);
   for (const entry of entries) {
-    const alike = counts.get(looks(entry.name)) > 1;
-    entry.label = alike && entry.id !== null ? `${entry.name} (${displayText(entry.id)})` : entry.name;
+    if (entry.id === null) continue;
+    const folder = displayText(entry.id);
+    entry.label = looks(entry.trainedOn) === looks(folder) ? folder : `${folder} (trained on ${looks(entry.trainedOn)})`;
   }
   return entries;
 }
