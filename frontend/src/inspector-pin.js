@@ -5,6 +5,7 @@ export class InspectorPin {
     this.inspector = inspector;
     this.pinned = false; // the inspector keeps a clicked or key-chosen character until Escape
     this.marked = null; // the LaneText whose character the inspector marks
+    inspector.onClose?.(() => this.forget({ unmark: true })); // its × closes it: nothing pinned
   }
 
   // A character of source.text was pointed at (how: 'hover'), clicked ('pin'), focused, reached
@@ -31,6 +32,7 @@ export class InspectorPin {
     this.pinned = false;
     this.marked?.mark(null);
     this.marked = null;
+    this.inspector.release?.();
     this.inspector.say('Unpinned: pointing at a character shows it again.');
   }
 

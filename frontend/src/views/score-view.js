@@ -2,6 +2,7 @@
 // character under the model and the characters the model does not know; the inspector works
 // on it as on a lane.
 import { MODES } from '../run-options.js';
+import { scoreMeaning } from '../score-meaning.js';
 import { percent, shortNumber, visibleChar } from './format.js';
 import { LaneText } from './lane-text.js';
 import { inspectTextBy } from './text-inspection.js';
@@ -29,6 +30,8 @@ export class ScoreView {
     this.bits = $('score-bits-per-char');
     this.summary = $('score-summary');
     this.unknown = $('score-unknown');
+    this.meaning = $('score-meaning') ?? meaningElement(doc, this.summary);
+    this.meta = null; // the model's tempera.json: its held-out figure and baselines
     this.mode.replaceChildren(...MODES.map((mode) => new Option(mode, mode)));
     this.text = new LaneText({ scroller: $('score-scroll'), target: $('score-text'), prefix: $('score-context') });
     this.inspectHandler = () => {};
@@ -46,6 +49,11 @@ export class ScoreView {
 
   onInspect(handler) {
     this.inspectHandler = handler;
+  }
+
+  // The model that scores from now on: its own figures place a score.
+  useModel({ meta }) {
+    this.meta = meta;
   }
 
   source() {
@@ -69,6 +77,8 @@ export class ScoreView {
     this.bits.textContent = '–';
     this.bits.dataset.value = '';
     this.summary.textContent = '';
+    this.meaning.textContent = '';
+    this.meaning.hidden = true;
     this.unknown.hidden = true;
   }
 
@@ -82,6 +92,10 @@ export class ScoreView {
     this.text.pushAll(chars.slice(1));
     this.bits.textContent = `${shortNumber(report.bits_per_char, 3)} bits/char`;
     this.bits.dataset.value = String(report.bits_per_char);
+    const meaning = scoreMeaning(report.bits_per_char, this.meta, report.scored);
+    this.meaning.textContent = meaning.sentence;
+    this.meaning.dataset.kind = meaning.kind;
+    this.meaning.hidden = false;
     const ranked = Array.from(records.rank.subarray(0, records.count));
     const top1 = ranked.filter((r) => r === 1).length / Math.max(1, ranked.length);
     this.summary.textContent = `${report.nats_per_char.toFixed(3)} nats/char over ` +
@@ -92,4 +106,14 @@ export class ScoreView {
     this.unknown.hidden = lines.length === 0;
     this.unknown.textContent = lines.join(' ');
   }
+}
+
+// The sentence that says what a score means, under the figure.
+function meaningElement(doc, before) {
+  const element = doc.createElement('p');
+  element.id = 'score-meaning';
+  element.dataset.testid = 'score-meaning';
+  element.hidden = true;
+  before.before(element);
+  return element;
 }
