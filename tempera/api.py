@@ -186,6 +186,20 @@ class Model:
         """
         return self.score_run(text, mode).run(progress)
 
+    def activations(self, text, mode="stateful") -> dict:
+        """Every LSTM layer's h and c after each character: what `tempera activations --json`
+        prints (a character the model does not know is refused, not dropped)."""
+        from .activations import activations
+
+        return activations(self.bundle, text, mode)
+
+    def saliency(self, text, position, context=100, mode="stateful") -> dict:
+        """How much each earlier character moved the probability of text[position]: what
+        `tempera saliency --json` prints."""
+        from .saliency import saliency
+
+        return saliency(self.bundle, text, position, context, mode)
+
 
 class ScoreRun:
     """One score's text, read by the model, and what to tell the user before it runs."""
