@@ -10,6 +10,8 @@ character the model does not know is refused rather than dropped: each row belon
 character of the text the person gave, so none may silently disappear.
 """
 
+import os
+
 import numpy as np
 
 from .bundle import Bundle, load_bundle
@@ -27,9 +29,11 @@ def bundle_of(model_bundle) -> Bundle:
     """A loaded Bundle, a bundle folder, or the name of a shipped model."""
     if isinstance(model_bundle, Bundle):
         return model_bundle
+    if not isinstance(model_bundle, (str, os.PathLike)):
+        raise TemperaError(f"give a bundle folder or a shipped model's name, got {model_bundle!r}")
     from .api import resolve_bundle
 
-    return load_bundle(resolve_bundle(model_bundle))
+    return load_bundle(resolve_bundle(os.fspath(model_bundle)))
 
 
 def read_text(bundle: Bundle, text) -> tuple[str, np.ndarray]:

@@ -235,3 +235,15 @@ def test_saliency_is_the_keras_gradient(tf, small_bundle, mode, position, contex
     got = np.array([entry["influence"] for entry in document["influence"]])
     assert got.shape == norms.shape and np.abs(got - norms).max() <= 1e-7 * max(1.0, norms.max())
     assert norms.min() > 0  # every character of the context reaches the prediction
+
+
+def test_the_python_functions_take_a_folder_path_and_refuse_in_the_commands_words():
+    import pathlib
+
+    from tempera import TemperaError
+
+    assert activations(pathlib.Path(SHIPPED_BUNDLE), "ab")["chars"] == ["a", "b"]
+    with pytest.raises(TemperaError, match="position must be a whole number from 1 to 6"):
+        load("nietzsche").saliency("the end", 2.5)
+    with pytest.raises(TemperaError, match="give a bundle folder"):
+        saliency(None, "the end", 3)
