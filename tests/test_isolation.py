@@ -83,7 +83,7 @@ def test_tempera_serve_runs_one_wasm_thread_by_default(browser, served):
     assert choice["threads"] == 1
     assert page.evaluate(WASM_FILES) == ["tfjs-backend-wasm-simd.wasm"]  # not the threaded build
     assert page.get_attribute("[data-testid=backend]", "title").endswith("; 1 thread")
-    assert "1 thread)" in page.text_content("[data-testid=status]")
+    assert "1 thread)" in page.text_content("[data-testid=status-details]")
     assert not page.errors, page.errors
     page.close()
 
@@ -156,7 +156,7 @@ def test_the_measured_choice_is_remembered_per_thread_count_and_the_address_over
         assert set(rates) == {"webgl", "wasm", "cpu"} and not measured["cached"]
         fastest = max((r, name) for name, r in rates.items() if r is not None)[1]
         assert measured["choice"] == fastest == page.evaluate("window.tempera.backend")
-        status = page.text_content("[data-testid=status]")
+        status = page.text_content("[data-testid=status-details]")
         assert f"→ {fastest}" in status and "steps/s" in status
         key, = page.evaluate(STORED_KEYS)
         assert key.endswith(".wasm-threads-1")

@@ -597,7 +597,7 @@ def test_an_unknown_model_in_the_url_is_still_reported(browser, server):
 
 @pytest.mark.parametrize("field, value, message", [
     ("length", "", "the length is empty or not a number"),
-    ("rng-seed", "", "the RNG seed is empty or not a number"),
+    ("rng-seed", "", "the random draw number is empty or not a number"),
     ("lane-temperature", "", "lane 2: the temperature is empty or not a number"),
     ("lane-temperature", "-1", "lane 2: temperature must be 0 (greedy) or positive, got -1"),
 ])

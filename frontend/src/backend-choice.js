@@ -11,7 +11,7 @@ function withThreads(parts) {
 
 // [backend, loaded]: the backend to run `loaded` on, and the model opened on it. provisional:
 // chooseBackend's choice; all: measure every backend (?backend=all); setStatus(line) tells
-// what is measured; reopen(entry) opens the model again on another backend.
+// what is measured (a sentence, and {backend: line} for its details); reopen(entry) opens the model again on another backend.
 export async function settleBackend(provisional, loaded, { all, setStatus, reopen }) {
   if (provisional.forced) {
     return [{ ...provisional, threads: wasmThreads(), reason: withThreads([provisional.reason]) }, loaded];
@@ -25,7 +25,7 @@ export async function settleBackend(provisional, loaded, { all, setStatus, reope
     measurement = { ...known, cached: true };
     how = `measured on an earlier visit: ${describeRates(known)}`;
   } else if (names.length > 1) {
-    setStatus(`Measuring ${names.join(' and ')} on this device…`);
+    setStatus('Finding the fastest way to run on this device…', { backend: `Measuring ${names.join(' and ')}…` });
     const { choice, rates, ms } = await measureBackends(loaded.model, loaded.vocab, loaded.meta.maxlen, names);
     remember(key, { choice, rates, at: new Date().toISOString() });
     measurement = { choice, rates, ms, cached: false };

@@ -6,6 +6,7 @@ import { settleBackend } from './backend-choice.js';
 import { fetchCatalog, startLines } from './catalog.js';
 import { openModel } from './loaded-model.js';
 import { readUrl } from './url-state.js';
+import { backendWords } from './views/messages.js';
 
 // The page could not start; `lines` say why, one problem each.
 class StartError extends Error {
@@ -49,6 +50,7 @@ export async function startPage(page, addressNotes) {
   try {
     await startFromAddress(page, addressNotes);
   } catch (error) {
+    page.shown();
     page.messages.showError(error.lines ?? error.message);
     page.messages.setStatus('Not ready.');
     throw error;
@@ -57,10 +59,11 @@ export async function startPage(page, addressNotes) {
 
 async function startFromAddress(page, addressNotes) {
   const { session, messages } = page;
-  const setStatus = (line) => messages.setStatus(line);
+  const setStatus = (line, details) => messages.setStatus(line, details);
   const { state, notes } = readUrl();
   page.controls.fill(state);
   page.lanes.set(state.temperatures, state.filters);
+  page.shown();
   page.listen();
   let backend = await chooseBackend(state.backend);
   messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
@@ -88,6 +91,7 @@ async function startFromAddress(page, addressNotes) {
     if (entry && entry !== session.model.entry) page.switchModel(entry);
   });
   page.setControls({ ready: true });
-  messages.setStatus(`Ready: ${backend.name} backend (${backend.reason}). Type a seed and press Generate.`);
+  messages.setStatus(`Ready: running on ${backendWords(backend.name)}.`,
+    { backend: `Backend: ${backend.name} (${backend.reason})` });
   await page.chartSeed(state.seed, state.mode);
 }

@@ -1,5 +1,7 @@
-// The header's facts: which TensorFlow.js backend runs and why, and the loaded model's size.
+// The header's facts: which TensorFlow.js backend runs and why, and the loaded model's size,
+// its terms explained on demand (views/terms.js).
 import { modelQuality } from '../model-quality.js';
+import { termButton } from './terms.js';
 
 export class FactsView {
   constructor(doc = document) {
@@ -16,9 +18,11 @@ export class FactsView {
   // tempera.json's optional fields are shown only when sound.
   showModel({ vocab, units, meta }) {
     const loss = meta.held_out?.loss_nats_per_char;
-    this.model.textContent = `${vocab.size} characters, LSTM ${units.join(' + ')}` +
-      (Number.isFinite(loss) ? `, held-out ${loss.toFixed(3)} nats/char` : '') +
-      (vocab.lowercase ? ', lowercase' : '');
+    const doc = this.model.ownerDocument;
+    this.model.replaceChildren(`${vocab.size} characters, `, termButton(doc, 'lstm', `LSTM ${units.join(' + ')}`),
+      ...(Number.isFinite(loss)
+        ? [', ', termButton(doc, 'heldOut', 'held-out score'), ` ${(loss / Math.LN2).toFixed(2)} bits/char`] : []),
+      vocab.lowercase ? ', lowercase' : '');
     const quality = modelQuality(meta); // null for bundles that record no baselines
     this.quality.textContent = quality ? `Quality: ${quality.words}` : '';
     this.quality.title = quality ? quality.details : '';

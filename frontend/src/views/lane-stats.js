@@ -1,33 +1,33 @@
-// A lane's statistics (docs/sampling.md), each with a one-line explanation on hover.
-import { shortNumber } from './format.js';
+// A lane's statistics (docs/sampling.md), each named in plain words; its name opens the exact
+// definition (views/terms.js).
+import { termOf } from './glossary.js';
+import { bits, shortNumber, wholePercent } from './format.js';
+import { termButton } from './terms.js';
 
 export const STATISTICS = [
-  { key: 'chars', attribute: 'chars', label: 'chars', format: (v) => v.toLocaleString('en'),
-    explain: 'characters generated in this lane' },
-  { key: 'bits_per_char', attribute: 'bitsPerChar', label: 'bits/char', format: (v) => shortNumber(v),
-    explain: 'mean −log₂ p of the drawn characters under the model at T = 1: how surprising the text is to the model' },
-  { key: 'entropy_bits', attribute: 'entropyBits', label: 'entropy', format: (v) => `${shortNumber(v)} bits`,
-    explain: 'mean entropy of the distributions this lane drew from: how open each choice was' },
-  { key: 'top1_share', attribute: 'top1Share', label: 'top-1', format: (v) => `${Math.round(v * 100)} %`,
-    explain: 'share of characters that were the model\'s most likely pick' },
-  { key: 'distinct4', attribute: 'distinct4', label: 'distinct 4-grams', format: (v) => shortNumber(v),
-    explain: 'distinct 4-character substrings / all of them: 1 never repeats, low values loop' },
-];
+  { key: 'chars', attribute: 'chars', term: 'chars', label: 'characters', format: (v) => v.toLocaleString('en') },
+  { key: 'bits_per_char', attribute: 'bitsPerChar', term: 'bitsPerChar', label: 'surprise', format: (v) => `${shortNumber(v)} bits` },
+  { key: 'entropy_bits', attribute: 'entropyBits', term: 'entropy', label: 'openness', format: (v) => bits(v) },
+  { key: 'top1_share', attribute: 'top1Share', term: 'top1', label: 'first picks', format: (v) => wholePercent(v) },
+  { key: 'distinct4', attribute: 'distinct4', term: 'distinct4', label: 'variety', format: (v) => shortNumber(v) },
+].map((statistic) => ({ ...statistic, explain: termOf(statistic.term).plain }));
 
-// Fills the <dl> `list` with `stats` (null: no run yet, or one without likelihood).
+// Fills the <dl> `list` with `stats` (null: no run yet, or one without likelihood). The terms are
+// made once; a redraw during a run changes only the values.
 export function showStats(list, stats) {
   const doc = list.ownerDocument;
-  list.replaceChildren(...STATISTICS.flatMap(({ key, attribute, label, format, explain }) => {
+  if (list.children.length !== STATISTICS.length) {
+    list.replaceChildren(...STATISTICS.map(({ term, label }) => {
+      const dt = doc.createElement('dt');
+      dt.append(termButton(doc, term, label));
+      const group = doc.createElement('div');
+      group.append(dt, doc.createElement('dd'));
+      return group;
+    }));
+  }
+  STATISTICS.forEach(({ key, attribute, format }, index) => {
     const value = stats ? stats[key] : null;
     list.dataset[attribute] = value === null ? '' : String(value);
-    const dt = doc.createElement('dt');
-    dt.textContent = label;
-    dt.title = explain;
-    const dd = doc.createElement('dd');
-    dd.textContent = value === null ? '–' : format(value);
-    dd.title = explain;
-    const group = doc.createElement('div');
-    group.append(dt, dd);
-    return [group];
-  }));
+    list.children[index].lastElementChild.textContent = value === null ? '–' : format(value);
+  });
 }
