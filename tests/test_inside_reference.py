@@ -247,3 +247,29 @@ def test_the_python_functions_take_a_folder_path_and_refuse_in_the_commands_word
         load("nietzsche").saliency("the end", 2.5)
     with pytest.raises(TemperaError, match="give a bundle folder"):
         saliency(None, "the end", 3)
+
+
+@pytest.mark.slow
+def test_saliency_follows_a_models_own_activations(tf):
+    """A model whose gates are hard sigmoids (an LSTM option tf_keras and the bundle allow):
+    the gradient takes each activation's own derivative."""
+    from tempera.bundle import Bundle
+    from tempera.lstm import CharLstm, LstmLayer
+    from tempera.vocab import Vocabulary
+
+    rng = np.random.default_rng(5)
+    chars = sorted(set(SMALL_SAMPLE))
+    layers = [LstmLayer(rng.normal(0, 1.0, (n_in, 4 * 8)), rng.normal(0, 0.7, (8, 4 * 8)),
+                        rng.normal(0, 0.5, 4 * 8), "tanh", "hard_sigmoid")
+              for n_in in (len(chars), 8)]
+    model = CharLstm(layers, rng.normal(0, 1.0, (8, len(chars))), rng.normal(0, 0.1, len(chars)))
+    bundle = Bundle("synthetic", {"maxlen": 20}, Vocabulary(chars, False), model)
+    ids = bundle.vocab.encode(SMALL_SAMPLE)
+    check_rows_against_keras(activations(bundle, SMALL_SAMPLE[:30]),
+                             keras_states_step_by_step(tf, bundle, ids[:30]))
+    for mode, start in (("stateful", 35), ("window", 30)):
+        document = saliency(bundle, SMALL_SAMPLE, 50, 15, mode)
+        log_p, norms = keras_influence(tf, bundle, ids, 50, start, mode)
+        assert abs(document["log_probability"] - log_p) <= 1e-9
+        got = np.array([entry["influence"] for entry in document["influence"]])
+        assert np.abs(got - norms).max() <= 1e-7 * max(1.0, norms.max())
