@@ -15,7 +15,7 @@ from test_accessibility import AXE, RUN_AXE
 pytestmark = [pytest.mark.browser]
 
 SETTINGS = dict(seedText="the meaning of life is", temperatures=[0.2, 0.5, 1, 1.5], rngSeed=7, mode="stateful")
-LENGTH = 800
+LENGTH = 500
 ADDRESS = "?backend=wasm&model=nietzsche&len=50000&t=0.2,0.5,1,1.5&rng=7"
 
 # The step of the first character at the top of each lane's text, as it shows.
@@ -44,7 +44,7 @@ def rank_counts(steps):
 
 
 def test_keep_share_and_compare(browser, shipped_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=shipped_server.rstrip("/"))
     page = context.new_page()
     errors = []

@@ -338,6 +338,7 @@ class LaneWriter {
     this.lanes.forEach((lane, index) => {
       lane.text.reset(this.seedText, records[index], { streaming: true });
       lane.tally = records[index] ? new LaneTally(this.vocab.size) : null;
+      showRankCounts(lane.histogram, lane.counts, lane.name, Boolean(records[index]));
     });
   }
 

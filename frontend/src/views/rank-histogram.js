@@ -29,10 +29,13 @@ export function rankHistogram(doc = document) {
 }
 
 // Shows `counts` (one per bucket) in `histogram`; `name` says whose they are ("lane 2").
-export function showRankCounts(histogram, counts, name) {
+// recorded: false for a run made with the colours off, which keeps no ranks (true: as before).
+export function showRankCounts(histogram, counts, name, recorded = histogram.dataset.recorded !== 'false') {
   const total = counts.reduce((sum, count) => sum + count, 0);
   histogram.dataset.counts = JSON.stringify(counts);
-  histogram.setAttribute('aria-label', `Ranks of ${name}'s characters: ${countsSentence(counts)}`);
+  histogram.dataset.recorded = String(recorded);
+  const said = recorded ? countsSentence(counts) : 'not kept, as the run was made with the colours off';
+  histogram.setAttribute('aria-label', `Ranks of ${name}'s characters: ${said}`);
   [...histogram.children].forEach((column, bucket) => {
     const share = total ? counts[bucket] / total : 0;
     column.firstElementChild.firstElementChild.style.transform = `scaleY(${share})`;
