@@ -2,9 +2,17 @@
 // top candidates (T = 1) beside the lane's reweighted share, which one was drawn, by which
 // uniform, the entropy of the lane's distribution, and which candidates the lane's filters took
 // out. Screen readers get the same in a line.
-import { visibleChar, percent, shortNumber } from './format.js';
+//
+// Where the eye is: the section stays in its place in the page (and in the reading order) as a
+// short hint, while the step's details open in a panel beside the character pointed at on a
+// wide screen, or in a sheet at the bottom of a phone's screen with the character scrolled
+// above it. A panel shown by a pointer passing over the text lets the pointer through.
+import { placeBeside, scrollAboveSheet } from '../panel-placement.js';
+import { bits, visibleChar, percent, shortNumber } from './format.js';
+import { termButton } from './terms.js';
 
 const CONTEXT_CHARS = 40;
+const PHONE = '(max-width: 600px)'; // as style.css's narrow layout
 
 export class InspectorView {
   constructor(doc = document) {
@@ -20,6 +28,48 @@ export class InspectorView {
     this.facts = this.root.querySelector('.inspector-facts');
     this.summary = this.root.querySelector('.inspector-summary');
     this.source = null;
+    this.closeHandler = () => {};
+    this.addCloseButton();
+    this.phone = doc.defaultView?.matchMedia?.(PHONE) ?? { matches: false };
+    // Scrolling (the page or a lane) and resizing move the character: the panel follows it.
+    const follow = () => this.place({ scroll: false });
+    doc.addEventListener('scroll', follow, { capture: true, passive: true });
+    doc.defaultView?.addEventListener('resize', follow);
+  }
+
+  addCloseButton() {
+    const close = this.doc.createElement('button');
+    close.type = 'button';
+    close.className = 'inspector-close';
+    close.dataset.testid = 'inspector-close';
+    close.setAttribute('aria-label', 'Close the inspector');
+    close.textContent = '×';
+    close.addEventListener('click', () => this.close());
+    this.body.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        this.close();
+      }
+    });
+    this.body.prepend(close);
+  }
+
+  // handler() when the person closes the panel (its × or Escape inside it).
+  onClose(handler) {
+    this.closeHandler = handler;
+  }
+
+  close() {
+    const focused = this.body.contains(this.doc.activeElement);
+    this.closeHandler();
+    this.clear();
+    if (focused) this.heading().focus(); // keyboard users stay where the panel was
+  }
+
+  heading() {
+    const heading = this.root.querySelector('h2');
+    heading.tabIndex = -1;
+    return heading;
   }
 
   // source: {label, text (LaneText), records (LaneRecords), vocab, scoring}; `announce` puts the
@@ -35,7 +85,6 @@ export class InspectorView {
     const q = scoring ? p : records.q[step];
     const t = records.temperature;
     const laneName = scoring ? 'this text' : `this lane (${source.settings ?? `T = ${t}`})`;
-    this.hint.hidden = true;
     this.body.hidden = false;
     Object.assign(this.root.dataset, {
       step: String(step), char: drawn, p: String(p), pLane: String(q), rank: String(rank),
@@ -53,6 +102,54 @@ export class InspectorView {
     this.rows.replaceChildren(...rows);
     this.showFacts(records, step, { rank, p, q, laneName, scoring, size: vocab.size });
     if (announce) this.announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab });
+    this.body.classList.toggle('passing', !announce); // a pointer passing over the text goes through it
+    this.saliency?.inspect(source, step, { pinned: announce }); // "What did it look back at?", where the page has it
+    this.place({ scroll: true });
+    // What the same click moves after this (a lane scrolled to keep lanes together) moves the panel too.
+    this.doc.defaultView?.requestAnimationFrame?.(() => this.place({ scroll: false }));
+  }
+
+  // The character shown, on the screen: its element, or null when it is not in the page.
+  target() {
+    if (!this.source) return null;
+    const element = this.source.text.elementOf?.(this.step);
+    return element?.isConnected ? element : null;
+  }
+
+  // Puts the panel beside the character (a sheet on a phone, with the character scrolled above
+  // it when `scroll`); a character out of the page leaves the panel where it is.
+  place({ scroll }) {
+    if (this.body.hidden || !this.source) return;
+    const view = this.doc.defaultView;
+    const sheet = this.phone.matches;
+    this.body.classList.toggle('sheet', sheet);
+    this.body.classList.toggle('floating', !sheet);
+    const element = this.target();
+    if (sheet) {
+      Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
+      if (scroll && element) {
+        const by = scrollAboveSheet(element.getBoundingClientRect(), this.body.offsetHeight, view.innerHeight);
+        if (by) view.scrollBy(0, by);
+      }
+      return;
+    }
+    if (!element) return;
+    const rect = element.getBoundingClientRect();
+    Object.assign(this.body.style, { maxHeight: '', top: '0px', left: '0px' });
+    const natural = { width: this.body.offsetWidth, height: this.body.offsetHeight };
+    const viewport = { width: this.doc.documentElement.clientWidth, height: view.innerHeight };
+    const spot = placeBeside(rect, natural, viewport);
+    // The panel is positioned against its containing block: the page, or a positioned ancestor.
+    const container = this.body.offsetParent;
+    const positioned = container && view.getComputedStyle(container).position !== 'static';
+    const origin = positioned ? container.getBoundingClientRect() : { left: -view.scrollX, top: -view.scrollY };
+    const border = positioned ? { left: container.clientLeft, top: container.clientTop } : { left: 0, top: 0 };
+    Object.assign(this.body.style, {
+      left: `${spot.left - origin.left - border.left}px`,
+      top: `${spot.top - origin.top - border.top}px`,
+      maxHeight: `${Math.floor(spot.maxHeight)}px`,
+    });
+    this.body.dataset.side = spot.side;
   }
 
   row(char, rank, p, q, drawn, removed = false) {
@@ -88,17 +185,17 @@ export class InspectorView {
 
   showFacts(records, step, { rank, p, q, laneName, scoring, size }) {
     const facts = [
-      ['rank under the model', `${rank} of ${size}`],
-      ['model probability (T = 1)', percent(p)],
-      ...(scoring ? [] : [[`probability in ${laneName}`, percent(q)]]),
-      ['bits (−log₂ p)', shortNumber(-Math.log2(Math.max(p, Number.MIN_VALUE)))],
-      ...(records.u ? [['uniform u that drew it', shortNumber(records.u[step], 4)]] : []),
-      [scoring ? 'entropy of the model\'s distribution' : 'entropy of the lane\'s distribution',
-        `${shortNumber(records.entropyBits[step])} bits`],
+      ['rank', 'place among the model\'s guesses (rank)', `${rank} of ${size}`],
+      ['probability', 'how likely the model found it (T = 1)', percent(p)],
+      ...(scoring ? [] : [['probability', `how likely in ${laneName}`, percent(q)]]),
+      ['bitsPerChar', 'surprise (−log₂ p)', bits(-Math.log2(Math.max(p, Number.MIN_VALUE)))],
+      ...(records.u ? [['uniform', 'the random draw that picked it (u)', shortNumber(records.u[step], 4)]] : []),
+      ['entropy', scoring ? 'how open the model\'s choice was (entropy)' : 'how open the lane\'s choice was (entropy)',
+        bits(records.entropyBits[step])],
     ];
-    this.facts.replaceChildren(...facts.flatMap(([term, value]) => {
+    this.facts.replaceChildren(...facts.flatMap(([key, term, value]) => {
       const dt = this.doc.createElement('dt');
-      dt.textContent = term;
+      dt.append(termButton(this.doc, key, term));
       const dd = this.doc.createElement('dd');
       dd.textContent = value;
       return [dt, dd];
@@ -120,11 +217,18 @@ export class InspectorView {
     this.summary.textContent = text;
   }
 
+  // Nothing is pinned any more: a pointer passing over the text goes through the panel again.
+  release() {
+    this.body.classList.add('passing');
+  }
+
   // Back to the hint: the text it showed is gone.
   clear() {
     this.source = null;
     this.hint.hidden = false;
     this.body.hidden = true;
+    this.body.classList.remove('floating', 'sheet', 'passing');
     this.summary.textContent = '';
+    this.saliency?.clear();
   }
 }
