@@ -342,7 +342,8 @@ def test_an_index_entry_marked_unavailable_is_listed_and_never_fetched(browser, 
         page.evaluate("window.tempera.ready")
         assert page.evaluate("window.tempera.model") == "nietzsche"
         flagged = option(page, "flagged")
-        assert flagged["disabled"] and flagged["text"] == '<b>flagged</b> (unavailable: tempera.json: "maxlen" is 0)'
+        assert flagged["disabled"] and flagged["text"] == \
+            'flagged (trained on <b>flagged</b>) (unavailable: tempera.json: "maxlen" is 0)'
         error = text(page, "error")
         assert 'model "<b>flagged</b>" (models/flagged/) is unavailable: tempera.json: "maxlen" is 0' in error
         assert not [u for u in requested if "/models/flagged/" in u], requested
