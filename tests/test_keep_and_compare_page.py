@@ -130,6 +130,7 @@ def test_keep_share_and_compare(browser, shipped_server):
     boxes = [page.locator("[data-testid=lane]").nth(i).bounding_box() for i in range(2)]
     assert boxes[0]["y"] == boxes[1]["y"] and boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1
     assert boxes[1]["x"] + boxes[1]["width"] <= 390
+    assert page.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 1  # the others a swipe away
     with open(AXE, encoding="utf-8") as handle:
         violations = page.evaluate(RUN_AXE, handle.read())
     context.close()
