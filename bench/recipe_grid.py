@@ -8,13 +8,16 @@ For each cell (text size × budget) runs `tempera train --corpus TEXT --time-bud
 --epochs 100000 --verbose 0` once per recipe, the recipes of one cell side by side (at most
 --parallel at a time) so that they share the same contention, and reads the best held-out loss
 the run recorded (nats/char, the whole held-out set when the run measured it). A recipe is
-`LAYERSxUNITS-dDROPOUT`, optionally with `-bBATCH` and `-sSEQ_LEN` (e.g. `2x512-d0.3-b128`);
-`auto` gives no recipe option, so the run uses the recipe `tempera train` chooses itself.
+`LAYERSxUNITS-dDROPOUT`, optionally with `-bBATCH`, `-sSEQ_LEN`, `-lrRATE` and `-from-MODEL`
+(e.g. `2x512-d0.3-b128`, `2x256-d0.3-lr0.002-from-nietzsche`; without `-from-` a run starts from
+random weights); `auto` gives no recipe option, so the run uses the recipe `tempera train`
+chooses itself, and `auto-from-none` the same but from random weights.
 
 The texts are made in --work, never in the checkout: 30k is the GPL-3 text of
 /usr/share/common-licenses (35,149 characters), 300k the first 300,000 characters of
 ../shared/corpora/nietzsche.txt, 1m the first 1,000,000 characters of the King James Bible
-(Debian's bible-kjv package) without verse references. --text SIZE=PATH uses another text.
+(Debian's bible-kjv package) without verse references. --text NAME=PATH uses another text
+(its size read from the name: `kjv-30k`).
 
 Results are appended to WORK/results.jsonl (one line a run, with the load average before and
 after); a run folder that already has a result is not run again, so a stopped grid resumes.
@@ -32,20 +35,27 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NIETZSCHE = os.path.join(ROOT, "..", "shared", "corpora", "nietzsche.txt")
-RECIPE_SPEC = re.compile(r"^(\d+)x(\d+)-d([0-9.]+)(?:-b(\d+))?(?:-s(\d+))?$")
+RECIPE_SPEC = re.compile(r"^(\d+)x(\d+)-d([0-9.]+)(?:-b(\d+))?(?:-s(\d+))?(?:-lr([0-9.]+))?"
+                         r"(?:-from-([a-z]+))?$")
+# Where a run starts: `auto` lets `tempera train` choose; `auto-from-none` chooses the recipe
+# but starts from random weights, `auto-from-nietzsche` from the shipped model.
+AUTO_SPEC = re.compile(r"^auto(?:-from-([a-z]+))?$")
 
 
 def recipe_options(spec: str) -> list:
     """The `tempera train` options of a recipe spec ('auto': none)."""
-    if spec == "auto":
-        return []
+    automatic = AUTO_SPEC.match(spec)
+    if automatic:
+        return ["--start-from", automatic.group(1)] if automatic.group(1) else []
     match = RECIPE_SPEC.match(spec)
     if not match:
-        raise SystemExit(f"recipe {spec!r} is not LAYERSxUNITS-dDROPOUT[-bBATCH][-sSEQ_LEN] or auto")
-    layers, units, dropout, batch, seq_len = match.groups()
+        raise SystemExit(f"recipe {spec!r} is not LAYERSxUNITS-dDROPOUT[-bBATCH][-sSEQ_LEN][-lrRATE]"
+                         "[-from-MODEL] or auto[-from-MODEL]")
+    layers, units, dropout, batch, seq_len, rate, start = match.groups()
     options = ["--layers", layers, "--units", units, "--dropout", dropout,
-               "--batch", batch or "64", "--seq-len", seq_len or "100"]
-    return options
+               "--batch", batch or "64", "--seq-len", seq_len or "100",
+               "--start-from", start or "none"]
+    return options + (["--learning-rate", rate] if rate else [])
 
 
 def make_text(size: str, work: str, given: dict) -> str:
@@ -178,8 +188,12 @@ def whole_windows(run: str) -> int:
 
 
 def size_chars(size: str) -> float:
-    units = {"k": 1e3, "m": 1e6}
-    return float(size[:-1]) * units[size[-1]] if size[-1] in units else float(size)
+    """'30k' → 30,000; a text named otherwise ('kjv-30k') by the size in its name."""
+    found = re.findall(r"(\d+(?:\.\d+)?)([km]?)", size)
+    if not found:
+        return 0.0
+    number, unit = found[-1]
+    return float(number) * {"k": 1e3, "m": 1e6, "": 1.0}[unit]
 
 
 def main() -> None:

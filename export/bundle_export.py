@@ -69,6 +69,9 @@ def metadata(config: dict, vocab: list, recipe: Recipe, row: dict, weights_bytes
                       f"a window every {held_out_step(held_out_chars(config))} chars of the "
                       "held-out text"},
         "recipe": recipe.name,
+        # The trained model the run started from, by its folder's name (no local path).
+        **({"start_from": os.path.basename(os.path.normpath(config["start_from"]["name"]))}
+           if config.get("start_from") else {}),
         "epochs": row["epoch"],
         "training_seconds": row["train_seconds"],
         "weights_bytes": weights_bytes,

@@ -282,6 +282,10 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, help="above 0")
     train.add_argument("--dropout", type=float,
                        help="share of each LSTM layer's outputs dropped while training (0 to <1)")
+    train.add_argument("--start-from", metavar="MODEL",
+                       help="start from a trained model's weights: 'nietzsche' (the shipped model), "
+                       "an exported bundle's folder, or 'none' for random weights (default: the "
+                       "shipped model for a small text whose characters it knows, else none)")
     train.add_argument("--seed", type=int, help="random seed of the run (default 1337)")
     train.add_argument("--strategy", choices=["one", "mirrored", "multi-worker"], default="one",
                        help="one device (default); mirrored: this machine's GPUs; multi-worker: "

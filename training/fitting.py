@@ -11,6 +11,7 @@ import tf_keras as keras
 from tempera.baselines import measure_baselines, read_baselines, verdict
 from tempera.errors import TemperaError
 from tempera.held_out import split_held_out
+from tempera.vocab import show_chars
 
 from .dataset import every_step_batches, ids_tensor, last_step_batches, shard_in_memory
 from .distribute import Cluster, cluster_lost, restart_to_rejoin
@@ -20,6 +21,7 @@ from .recipes import Recipe
 from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
 from .clock import WallClock, running_timing
 from .samples import epoch_samples, expected_seconds
+from .start_model import SHIPPED, mapped_weights, read_start_model
 from .stopped import ctrl_c_before_training
 
 
@@ -152,6 +154,8 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
             model, state = resume(run, state)
         else:
             model = compile_model(recipe, len(vocab))
+            if config.get("start_from"):
+                start_from(model, config, vocab, train_ids)
     keras.utils.set_random_seed(config["seed"] + state["epochs_done"])  # the epoch resumed at
     print(f"corpus {corpus.name}: {len(corpus.ids):,} chars, {len(vocab)} distinct; "
           f"training on {len(train_ids):,}, holding out {len(val_ids):,}; recipe {recipe.name}: "
@@ -189,6 +193,24 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
     writes.write_config(config)
     print(clock.line(), flush=True)
     return status
+
+
+def start_from(model, config: dict, vocab, train_ids) -> None:
+    """A new run's first weights from the trained model its config names, mapped by character."""
+    recorded = config["start_from"]
+    start = read_start_model(recorded["path"] if recorded["name"] != SHIPPED else SHIPPED)
+    if recorded.get("weights_sha256") and start.weights_sha256 != recorded["weights_sha256"]:
+        raise TemperaError(f"--start-from {recorded['name']}: its weights changed since this run "
+                           "was made; use a new --run folder")
+    counts = np.bincount(train_ids, minlength=len(vocab))
+    model.set_weights(mapped_weights(start, vocab.chars, dict(zip(vocab.chars, counts.tolist())),
+                                     model.get_weights()))
+    chars = recorded.get("chars") or {}
+    new = chars.get("new", [])
+    print(f"starting from {recorded['name']} ({start.layers} × LSTM({start.units})): "
+          f"{len(chars.get('kept', []))} characters keep its weights, "
+          f"{len(chars.get('from_lowercase', []))} take their lower case's, {len(new)} new"
+          + (f" ({show_chars(new)})" if new else ""), flush=True)
 
 
 def resume(run: RunFolder, state: dict) -> tuple:

@@ -8,10 +8,13 @@ import datetime
 import json
 import math
 import os
+from collections import Counter
 
 from tempera.errors import TemperaError
 
-from .recipes import CHOSEN, RECIPE_ALIASES, RECIPES, Recipe, choose_recipe, option
+from .recipes import CHOSEN, RECIPE_ALIASES, RECIPES, Recipe, StartOffer, choose_recipe, option
+from .start_model import (NONE, SHIPPED, StartModel, char_sources, check_architecture, coverage,
+                          read_start_model, start_path)
 
 RECIPE_OPTIONS = ("units", "layers", "batch", "seq_len", "learning_rate", "dropout")
 MAX_EPOCHS = 100_000
@@ -132,7 +135,12 @@ def check_train_options(args) -> None:
         raise TemperaError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise TemperaError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
-    named_recipe(args)
+    recipe = named_recipe(args)
+    start = named_start(args)
+    if start is not None:
+        given = recipe_overrides(args)
+        if recipe_name(args) != CHOSEN or "units" in given or "layers" in given:
+            check_architecture(start, recipe.units, recipe.layers)
     check_strategy(getattr(args, "strategy", None) or "one")
     backup_every = getattr(args, "backup_every", None)
     if backup_every is not None and not 1 <= backup_every <= 10**9:
@@ -158,16 +166,54 @@ def new_config(args) -> dict:
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
 
 
-def choose_for_text(config: dict, args, corpus_chars: int) -> str | None:
-    """A new run without --recipe: the recipe for its text's size and its time budget, into the
-    config with the reason. Returns the line that says so (None when the recipe was named)."""
-    if config["recipe"]["name"] != CHOSEN:
+def start_from_name(args) -> str | None:
+    """What --start-from says: a model's name or folder, 'none', or None when not given."""
+    return getattr(args, "start_from", None)
+
+
+def named_start(args) -> StartModel | None:
+    """The model --start-from names, read and checked (None for 'none' or when not given)."""
+    name = start_from_name(args)
+    return None if name in (None, NONE) else read_start_model(name)
+
+
+def default_start() -> StartModel | None:
+    """The shipped model a small text starts from by default, where this installation has it."""
+    if not os.path.isdir(start_path(SHIPPED)):
         return None
+    try:
+        return read_start_model(SHIPPED)
+    except TemperaError:
+        return None
+
+
+def choose_for_text(config: dict, args, corpus_chars: int, counts: Counter | None = None) -> str | None:
+    """A new run: without --recipe, the recipe for its text's size and its time budget, and
+    whether it starts from a trained model, into the config with the reason. `counts`: how
+    often each of the text's characters occurs, for how much of it a trained model knows.
+    Returns the line that says so (None when the recipe was named)."""
+    given = start_from_name(args)
+    start = named_start(args) if given is not None else default_start() if counts is not None else None
+    if config["recipe"]["name"] != CHOSEN:
+        if start is not None and given is not None:
+            record_start(config, start, counts)
+        return None
+    offer = None
+    if start is not None:
+        offer = StartOffer(start.name, start.units, start.layers,
+                           coverage(counts or Counter(), start.vocabulary), by_hand=given is not None)
     train_chars = corpus_chars - int(round(corpus_chars * config["val_fraction"]))
-    choice = choose_recipe(train_chars, args.time_budget, args.epochs, recipe_overrides(args))
+    choice = choose_recipe(train_chars, args.time_budget, args.epochs, recipe_overrides(args), offer)
     config.update(recipe=choice.recipe.to_dict(), recipe_reason=choice.reason,
                   recipe_choice=choice.inputs)
+    if choice.start:
+        record_start(config, start, counts)
     return choice.line
+
+
+def record_start(config: dict, start: StartModel, counts: Counter | None) -> None:
+    check_architecture(start, config["recipe"]["units"], config["recipe"]["layers"])
+    config["start_from"] = {**start.record(), "chars": char_sources(start, sorted(counts or {}))}
 
 
 def check_same_recipe(args, config: dict, run_path: str) -> None:
@@ -178,6 +224,9 @@ def check_same_recipe(args, config: dict, run_path: str) -> None:
                    if value != saved.get(key)]
     if args.recipe and recipe_name(args) != RECIPE_ALIASES.get(saved.get("name"), saved.get("name")):
         differences.append(f"--recipe {saved.get('name')}")
+    started_from = config.get("start_from") or {}
+    if start_from_name(args) is not None and not same_start(start_from_name(args), started_from):
+        differences.append(f"--start-from {started_from.get('name', NONE)}")
     if args.lowercase is not None and args.lowercase != config["lowercase"]:
         differences.append("--lowercase" if config["lowercase"] else "--keep-case")
     for key in ("val_fraction", "seed"):
@@ -186,6 +235,14 @@ def check_same_recipe(args, config: dict, run_path: str) -> None:
     if differences:
         raise TemperaError(f"run folder {run_path} was made with {differences[0]}; a run keeps "
                            "its recipe and settings: use a new --run folder")
+
+
+def same_start(given: str, recorded: dict) -> bool:
+    """Does --start-from name the model the run started from (recorded: config's start_from)?"""
+    if not recorded:
+        return given == NONE
+    return given == recorded.get("name") or (
+        given not in (NONE, SHIPPED) and os.path.abspath(given) == recorded.get("path"))
 
 
 def check_config(config, run_path: str) -> dict:

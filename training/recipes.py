@@ -112,6 +112,25 @@ DEEP = {"units": 256, "layers": 2, "dropout": 0.3, "batch": 64, "seq_len": 100}
 # Smaller texts without a budget: the epochs stand for one, at the rate at which 2 × LSTM(256)
 # trains on this project's 2-core machine (bench/train_speed.py).
 REFERENCE_CHARS_PER_SECOND = 5_000
+# A small text adapts the shipped model better than it teaches a new one from scratch
+# (BENCHMARKS.md, "Starting from the shipped model"): below this many training characters, when
+# the shipped model knows this share of the text's characters as they are, a run starts from it.
+START_BELOW_CHARS = 500_000
+START_MIN_COVERAGE = 0.99
+# Fine-tuning keeps the start model's shape and the dropout it was trained with, at a fifth of
+# the learning rate that trained it: a higher one forgets what it knew, a lower one learns the
+# new text too slowly for a short budget.
+FINE_TUNE = {"dropout": 0.3, "learning_rate": 0.002, "batch": 64, "seq_len": 100}
+
+
+@dataclass(frozen=True)
+class StartOffer:
+    """A trained model a run may start from, as the rule sees it."""
+    name: str
+    units: int
+    layers: int
+    coverage: float  # the share of the text's characters it knows as they are
+    by_hand: bool  # named by --start-from, not offered by default
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,7 @@ class Choice:
     reason: str  # why, in words: the config's "recipe_reason"
     line: str  # what `tempera train` prints
     inputs: dict  # what it was chosen from: the config's "recipe_choice"
+    start: str | None = None  # the model the run starts from (None: random weights)
 
 
 def equivalent_minutes(train_chars: int, budget_minutes: float | None, epochs: int) -> float:
@@ -142,26 +162,58 @@ def chosen_numbers(train_chars: int, minutes: float, budget: bool = True) -> dic
     return dict(next(numbers for below, numbers in CHOICES if below is None or per_100k < below))
 
 
+def starts_from(offer: StartOffer | None, train_chars: int, by_hand: dict) -> bool:
+    """The rule's second half: start from a trained model when one is named, or by default on a
+    small text whose characters it knows (unless the model's shape was set by hand)."""
+    if offer is None:
+        return False
+    if offer.by_hand:
+        return True
+    return (train_chars < START_BELOW_CHARS and offer.coverage >= START_MIN_COVERAGE
+            and not {"units", "layers"} & set(by_hand))
+
+
 def choose_recipe(train_chars: int, budget_minutes: float | None, epochs: int,
-                  by_hand: dict | None = None) -> Choice:
+                  by_hand: dict | None = None, offer: StartOffer | None = None) -> Choice:
     """The recipe for a text of `train_chars` training characters and a budget (or, without
-    one, `epochs` passes over it); numbers given `by_hand` are kept as given."""
+    one, `epochs` passes over it); numbers given `by_hand` are kept as given. `offer`: a trained
+    model the run may start from (the shipped one unless --start-from names another or none)."""
     by_hand = {k: v for k, v in (by_hand or {}).items() if v is not None}
     minutes = equivalent_minutes(train_chars, budget_minutes, epochs)
-    numbers = {**chosen_numbers(train_chars, minutes, budget_minutes is not None), **by_hand}
+    start = offer if starts_from(offer, train_chars, by_hand) else None
+    chosen = ({**FINE_TUNE, "units": start.units, "layers": start.layers} if start else
+              chosen_numbers(train_chars, minutes, budget_minutes is not None))
+    numbers = {**chosen, **by_hand}
     recipe = Recipe.from_dict({**RECIPES["default"].to_dict(), **numbers, "name": CHOSEN})
     time = (f"a {budget_minutes:g}-minute budget" if budget_minutes is not None else
             f"{epochs:,} epoch{'s' if epochs != 1 else ''} ({round_minutes(minutes)} here)")
     reason = f"chosen for {train_chars:,} characters of training text and {time}"
+    if start and start.by_hand:
+        reason += f", starting from {start.name} (--start-from)"
+    elif start:
+        reason += (f", starting from the shipped model {start.name}, which knows "
+                   f"{percent(start.coverage)} of the text's characters: a text this small adapts "
+                   "it better than it teaches a new model")
     if by_hand:
         reason += f"; set by hand: {', '.join(option(k) for k in by_hand)}"
-    line = (f"Recipe: {describe(recipe)} — {reason}; set --units, --layers, --dropout, --batch, "
-            f"--seq-len or --recipe to choose yourself")
+    settable = "--units, --layers, --dropout, --batch, --seq-len" + (
+        ", --start-from" if offer is not None or start else "")
+    line = (f"Recipe: {describe(recipe)}{' from ' + start.name if start else ''} — {reason}; "
+            f"set {settable} or --recipe to choose yourself")
     inputs = {"train_chars": train_chars, "budget_minutes": budget_minutes, "epochs": epochs,
               "minutes": round(minutes, 2),
               "minutes_per_100k_chars": round(minutes_per_100k(train_chars, minutes), 3),
               "by_hand": sorted(by_hand)}
-    return Choice(recipe, reason, line, inputs)
+    if offer is not None:
+        inputs["start_offered"] = offer.name
+        inputs["start_coverage"] = round(offer.coverage, 4)
+    return Choice(recipe, reason, line, inputs, start.name if start else None)
+
+
+def percent(share: float) -> str:
+    """0.9991 → '99.9 %'; never rounds a share below 1 up to 100 %."""
+    value = math.floor(share * 1000) / 10
+    return f"{value:g} %"
 
 
 def round_minutes(minutes: float) -> str:

@@ -8,7 +8,10 @@ import importlib.util
 import math
 import os
 import sys
+from collections import Counter
 from contextlib import nullcontext
+
+import numpy as np
 
 from tempera.errors import TemperaError
 from tempera.quiet import import_quietly
@@ -67,6 +70,12 @@ def load_training_corpus(run: RunFolder, config: dict, resuming: bool):
     return corpus.reindexed(vocab.chars), vocab
 
 
+def text_counts(corpus) -> Counter:
+    """How often each of the text's characters occurs in it."""
+    counts = np.bincount(corpus.ids, minlength=len(corpus.chars))
+    return Counter({char: int(n) for char, n in zip(corpus.chars, counts)})
+
+
 def train(args) -> int:
     # The time budget counts from the process's start, or from here when it is older.
     args.fresh_process = is_fresh_process()
@@ -83,7 +92,8 @@ def train_in(run, cluster, args) -> int:
         with run.claimed() if cluster is None or is_chief(cluster) else nullcontext():
             config, resuming = open_run(run, args)
             corpus, vocab = load_training_corpus(run, config, resuming)
-            chosen = None if resuming else choose_for_text(config, args, len(corpus.ids))
+            chosen = None if resuming else choose_for_text(config, args, len(corpus.ids),
+                                                             text_counts(corpus))
             if cluster is not None:
                 wait_for_workers(cluster, join_timeout_minutes(args))
             if chosen and (cluster is None or is_chief(cluster)):
