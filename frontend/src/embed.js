@@ -4,9 +4,12 @@
 //   model.run(options)          -> what window.tempera.generate gives (api.js)
 //   model.generate(options)     -> an async iterator of steps, then the same result
 //   model.score(text, mode)     -> what window.tempera.score gives
+//   model.activations(text, mode), model.saliency(text, position, {context, mode})
+//                               -> what window.tempera.activations / saliency give
 //   model.dispose()
 // The environment (where the WASM binaries are, how files are fetched) comes from the entry.
 import { generate as generateRun, score as scoreText } from './api.js';
+import { activations as activationsOf, saliency as saliencyOf } from './inside-model.js';
 import { BACKENDS, chooseBackend, MEASURE_ALL, onBackendLost } from './backend.js';
 import { settleBackend } from './backend-choice.js';
 import { openModel } from './loaded-model.js';
@@ -147,6 +150,18 @@ export class TemperaModel {
   async score(text, mode) {
     this.checkOpen();
     return scoreText(this.session, text, mode);
+  }
+
+  // What window.tempera.activations gives: `tempera activations --json`.
+  async activations(text, mode) {
+    this.checkOpen();
+    return activationsOf(this.session, text, mode);
+  }
+
+  // What window.tempera.saliency gives: `tempera saliency --json`.
+  async saliency(text, position, options) {
+    this.checkOpen();
+    return saliencyOf(this.session, text, position, options);
   }
 
   // Frees the model's tensors once the runs still using it end; later calls fail.
