@@ -33,6 +33,13 @@ RECTS = """async ([char]) => {
            viewport: { width: document.documentElement.clientWidth, height: innerHeight },
            hidden: panel.hidden, section: box(document.querySelector('[data-testid=inspector]')) };
 }"""
+FOCUS_VISIBLE = """() => {
+  const panel = document.querySelector('[data-testid=inspector] .inspector-body');
+  const focused = document.activeElement;
+  if (panel.hidden || !panel.classList.contains('floating') || panel.contains(focused)) return true;
+  const a = panel.getBoundingClientRect(), b = focused.getBoundingClientRect();
+  return !(a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom);
+}"""
 FIRST_VISIBLE = """([lane, from]) => {
   const spans = document.querySelectorAll('[data-testid=lane]')[lane].querySelectorAll('[data-step]');
   for (const span of spans) if (Number(span.dataset.step) >= from && span.textContent.trim() !== '') return Number(span.dataset.step);
@@ -113,6 +120,10 @@ def test_slider_score_meaning_and_the_inspector_where_the_eye_is(browser, live_s
         gaps = [rects["panel"]["top"] - rects["char"]["bottom"], rects["char"]["top"] - rects["panel"]["bottom"],
                 rects["panel"]["left"] - rects["char"]["right"], rects["char"]["left"] - rects["panel"]["right"]]
         assert min(gap for gap in gaps if gap >= 0) <= 12, rects  # right beside it
+    # Tab on from the character: the focus is never hidden under the panel (it docks in the page).
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_VISIBLE), page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
     page.click("[data-testid=inspector-close]")
     assert page.is_hidden("[data-testid=inspector] .inspector-body")
     assert page.locator("[data-testid=lane-text] .active").count() == 0

@@ -7,7 +7,7 @@
 // short hint, while the step's details open in a panel beside the character pointed at on a
 // wide screen, or in a sheet at the bottom of a phone's screen with the character scrolled
 // above it. A panel shown by a pointer passing over the text lets the pointer through.
-import { placeBeside, scrollAboveSheet } from '../panel-placement.js';
+import { overlaps, placeBeside, scrollAboveSheet } from '../panel-placement.js';
 import { bits, visibleChar, percent, shortNumber } from './format.js';
 import { termButton } from './terms.js';
 
@@ -35,6 +35,10 @@ export class InspectorView {
     const follow = () => this.place({ scroll: false });
     doc.addEventListener('scroll', follow, { capture: true, passive: true });
     doc.defaultView?.addEventListener('resize', follow);
+    // Keyboard focus that lands under the panel (Tab past the lane) must not be hidden: the
+    // panel goes back to its place in the page, where Tab reaches it as any section.
+    this.docked = false;
+    doc.addEventListener('focusin', (event) => this.dockIfCovering(event.target));
   }
 
   addCloseButton() {
@@ -104,9 +108,22 @@ export class InspectorView {
     if (announce) this.announce(drawn, { rank, p, q, records, step, scoring, laneName, candidates, vocab });
     this.body.classList.toggle('passing', !announce); // a pointer passing over the text goes through it
     this.saliency?.inspect(source, step, { pinned: announce }); // "What did it look back at?", where the page has it
+    this.docked = false;
     this.place({ scroll: true });
     // What the same click moves after this (a lane scrolled to keep lanes together) moves the panel too.
     this.doc.defaultView?.requestAnimationFrame?.(() => this.place({ scroll: false }));
+  }
+
+  // `element` took the keyboard's focus: where the panel covers it, the panel docks.
+  dockIfCovering(element) {
+    if (this.body.hidden || this.docked || this.body.contains(element)) return;
+    if (!element?.matches?.(':focus-visible') || this.source?.text.scroller?.contains(element)) return;
+    const covered = element.getBoundingClientRect();
+    const panel = this.body.getBoundingClientRect();
+    if (overlaps(covered, panel)) {
+      this.docked = true;
+      this.place({ scroll: false });
+    }
   }
 
   // The character shown, on the screen: its element, or null when it is not in the page.
@@ -121,6 +138,11 @@ export class InspectorView {
   place({ scroll }) {
     if (this.body.hidden || !this.source) return;
     const view = this.doc.defaultView;
+    if (this.docked) {
+      this.body.classList.remove('sheet', 'floating', 'passing');
+      Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
+      return;
+    }
     const sheet = this.phone.matches;
     this.body.classList.toggle('sheet', sheet);
     this.body.classList.toggle('floating', !sheet);
