@@ -84,6 +84,11 @@ def test_a_whole_run_shifts_nothing(browser, shipped_server, viewport):
     assert page.locator("[data-testid=status]").bounding_box() == status_box
     page.wait_for_timeout(300)  # a shift after the last redraw still counts
     cls, every, shifts = shifts_of(page, viewport)
+    # The details behind the short sentence; each lane's mood its own, and never cut short.
+    assert page.text_content("[data-testid=status-details]").startswith("Backend: wasm (chosen in the URL")
+    moods = page.evaluate("""() => [...document.querySelectorAll('[data-testid=lane] .kind')]
+        .map((e) => [e.textContent, e.scrollWidth <= e.clientWidth])""")
+    assert moods == [["cautious", True], ["steady", True], ["natural", True], ["lively", True]]
 
     # A term from the keyboard: Enter opens its definition, plain words first; Escape closes it
     # and gives the focus back.
