@@ -1,5 +1,5 @@
-// What the model computes inside, for the views that show it (docs: README "Seeing inside the
-// model"): every layer's h and c after each character, as `tempera activations --json` prints
+// What the model computes inside, for the views that show it (README: "Inside the model"):
+// every layer's h and c after each character, as `tempera activations --json` prints
 // them, and how much each earlier character moved one prediction, as `tempera saliency --json`.
 // Plain TensorFlow.js ops on the session's backend (lstm-graph.js), only when asked: the
 // generator and its steps record nothing. Long texts are read in stretches with a turn for the
@@ -204,7 +204,7 @@ async function gradientNorms(graph, ids, target, held, turns) {
   const stretches = [];
   for (let from = 0; from < ids.length; from += STRETCH) stretches.push(ids.slice(from, from + STRETCH));
   const starts = [held];
-  const kept = []; // the norms of each stretch, last first; then the log-probability
+  const kept = []; // the norms of each stretch, in order, then the log-probability
   let upstream = null; // d log p / d the flattened state after the stretch going back now
   const targetRow = tf.tidy(() => tf.oneHot(tf.tensor1d([target], 'int32'), graph.vocabSize).toFloat());
   try {
