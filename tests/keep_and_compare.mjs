@@ -4,8 +4,9 @@
 // functions of scrolling together and of the keyboard shortcuts on the cases sent.
 //   stdin: {bundle, run: {seedText, temperatures, topK, topP, minP, length, rngSeed, mode},
 //           scroll: [[leader, follower]], offsets: [[segments, offset]], keys: [event],
-//           counts: [[count, total]], sentences: [counts], nonFinite: document}
-// Prints {json, text, counts, api, scroll, offsets, keys, shares, sentences, nonFinite} as JSON.
+//           shares: [[count, total]], sentences: [counts]}
+// Prints {json, text, fileNames, counts, api, words, scroll, offsets, keys, shares, sentences,
+// nonFinite} as JSON.
 import { Generator } from '../frontend/src/generator.js';
 import { BUCKET_WORDS, countsSentence, rankCounts, sharePercent } from '../frontend/src/rank-counts.js';
 import { laneDocument, runDocument, runFileName, runJson, runText } from '../frontend/src/run-document.js';
@@ -26,9 +27,10 @@ const lanes = await generator.generate({
   mode: run.mode, filters: { topK: run.topK, topP: run.topP, minP: run.minP },
 }, { records: true });
 const document = runDocument({ seedText: encoding.text, rngSeed: run.rngSeed, mode: run.mode, lanes });
+// NaN cannot reach the generator's lanes (nor come in as JSON): one made here, where it must be named.
 let nonFinite = null;
 try {
-  runJson(input.nonFinite);
+  runJson({ lanes: [{ p: NaN }] });
 } catch (error) {
   nonFinite = error.message;
 }
