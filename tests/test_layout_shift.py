@@ -4,6 +4,7 @@ measured as the browser measures Cumulative Layout Shift, on a desktop and a pho
 import pytest
 
 from harness import serving
+from test_accessibility import RUN_AXE, _axe_source
 
 pytestmark = [pytest.mark.browser]
 
@@ -101,10 +102,12 @@ def test_a_whole_run_shifts_nothing(browser, shipped_server, viewport):
     assert "Precisely: H = −Σ q log₂ q" in definition.text_content()
     box = definition.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    violations = page.evaluate(RUN_AXE, _axe_source())  # the page after a run, a definition open
     page.keyboard.press("Escape")
     assert definition.is_hidden() and term.get_attribute("aria-expanded") == "false"
     assert page.evaluate("document.activeElement.dataset.term") == "entropy"
     opened = len(page.evaluate("window.layoutShifts")) - len(shifts)
     context.close()
     assert errors == []
+    assert violations == [], violations
     assert (cls, every, opened) == (0, 0, 0), shifts
