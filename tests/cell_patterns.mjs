@@ -4,13 +4,17 @@
 //   {op: 'pearson', x, y}                   -> the correlation
 //   {op: 'series', layer, unit, kind}       -> the unit's activation at each character
 //   {op: 'rank', layers, kind, values, top} -> the ranked units
+//   {op: 'tint', value} / {op: 'influence', value, largest} -> views/tints.js's {className, alpha}
 import { patternValues, pearson, rankUnits, unitSeries } from '../frontend/src/cell-patterns.js';
+import { influenceTint, tintOf } from '../frontend/src/views/tints.js';
 
 const calls = {
   pattern: ({ id, text, marks }) => patternValues(id, Array.from(text), marks),
   pearson: ({ x, y }) => pearson(x, y),
   series: ({ layer, unit, kind }) => unitSeries(layer, unit, kind),
   rank: ({ layers, kind, values, top }) => rankUnits(layers, kind, values, { top }),
+  tint: ({ value }) => tintOf(value),
+  influence: ({ value, largest }) => influenceTint(value, largest),
 };
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);

@@ -4,11 +4,14 @@ One page session on the shipped model (WASM): a text with quotes and parentheses
 cell view opens on it and steps a unit by keyboard, each character carrying the unit's value as
 window.tempera.activations gives it; the finder ranks units for "inside quotes" (its scores
 checked against NumPy's correlation on the same activations) and for marked spans, and a click
-shows a unit; a pinned character's saliency is window.tempera.saliency's, another character
-inspected meanwhile wins, and a pointer passing over the text computes nothing; axe-core finds
-nothing in these views in light and dark mode and on a phone, and every tint keeps 4.5:1.
+shows a unit; a pinned character's saliency is window.tempera.saliency's, an answer on its way
+is dropped when another character is inspected, and a pointer passing over the text works
+nothing out; axe-core finds
+nothing in these views in light mode on a desktop and in dark mode on a phone, and every tint
+keeps 4.5:1.
 """
 
+import base64
 import math
 import os
 
@@ -56,6 +59,29 @@ def check_axe(page, axe, where):
     assert page.evaluate(TINT_CONTRAST) >= 4.5, where
 
 
+# window.tempera.activations, its numbers packed as float64 bytes: as JSON numbers, the DevTools
+# protocol takes seconds to carry them.
+ACTIVATIONS = """async (text) => {
+  const document = await window.tempera.activations(text, 'stateful');
+  const pack = (rows) => {
+    const bytes = new Uint8Array(Float64Array.from(rows.flat()).buffer);
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  };
+  return { ...document, layers: document.layers.map(({ units, h, c }) => ({ units, h: pack(h), c: pack(c) })) };
+}"""
+
+
+def activations(page, text):
+    """window.tempera.activations(text), each layer's h and c as [characters, units] arrays."""
+    document = page.evaluate(ACTIVATIONS, text)
+    for layer in document["layers"]:
+        for part in ("h", "c"):
+            layer[part] = np.frombuffer(base64.b64decode(layer[part]), dtype="<f8").reshape(-1, layer["units"])
+    return document
+
+
 def scored(page, step):
     return page.locator(f"[data-testid=score-text] [data-step='{step}']")
 
@@ -76,7 +102,7 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     assert page.is_hidden("[data-testid=cell-view]")
     page.click("[data-testid=cell-run]")
     page.wait_for_selector("[data-testid=cell-view]:not([hidden])")
-    reference = page.evaluate("(text) => window.tempera.activations(text, 'stateful')", TEXT)
+    reference = activations(page, TEXT)
     assert reference["text"] == TEXT.lower() and len(reference["layers"]) == 2
     chars = page.eval_on_selector_all("[data-testid=cell-char]", "els => els.map((e) => e.textContent)")
     assert chars == reference["chars"]
@@ -85,10 +111,10 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     page.keyboard.press("ArrowUp")
     view = page.locator("[data-testid=cell-view]")
     assert (view.get_attribute("data-layer"), view.get_attribute("data-unit")) == ("0", "2")
-    c = np.array(reference["layers"][0]["c"])
+    c = reference["layers"][0]["c"]
     assert np.allclose(cell_values(page), np.tanh(c[:, 2]), atol=CLOSE, rtol=0)
     page.select_option("[data-testid=cell-kind]", "h")
-    h = np.array(reference["layers"][0]["h"])
+    h = reference["layers"][0]["h"]
     assert np.allclose(cell_values(page), h[:, 2], atol=CLOSE, rtol=0)
     page.select_option("[data-testid=cell-kind]", "c")
 
@@ -103,7 +129,7 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
         inside.append(float(quote_open))
     scores = {}
     for layer, data in enumerate(reference["layers"]):
-        tanh_c = np.tanh(np.array(data["c"]))
+        tanh_c = np.tanh(data["c"])
         for unit in range(data["units"]):
             scores[layer, unit] = abs(np.nan_to_num(np.corrcoef(tanh_c[:, unit], inside)[0, 1]))
     best = sorted(scores.values(), reverse=True)[:10]
@@ -113,7 +139,7 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     page.click("[data-testid=cell-finder] li:nth-child(3) button")
     third = entries[2]
     assert (view.get_attribute("data-layer"), view.get_attribute("data-unit")) == (third["layer"], third["unit"])
-    unit_c = np.tanh(np.array(reference["layers"][int(third["layer"])]["c"])[:, int(third["unit"])])
+    unit_c = np.tanh(reference["layers"][int(third["layer"])]["c"][:, int(third["unit"])])
     assert np.allclose(cell_values(page), unit_c, atol=CLOSE, rtol=0)
 
     # A pattern the person marks: characters 3 to 6 selected in the text, then marked.
@@ -131,7 +157,7 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     page.click("[data-testid=cell-find]")
     marked = [1.0 if 3 <= i <= 6 else 0.0 for i in range(len(chars))]
     top = page.eval_on_selector("[data-testid=cell-finder] li", "e => ({...e.dataset})")
-    tanh_c = np.tanh(np.array(reference["layers"][int(top["layer"])]["c"])[:, int(top["unit"])])
+    tanh_c = np.tanh(reference["layers"][int(top["layer"])]["c"][:, int(top["unit"])])
     assert float(top["score"]) == pytest.approx(abs(np.corrcoef(tanh_c, marked)[0, 1]), abs=1e-6)
 
     # Saliency, on demand: asked for at one character, then dropped when a pointer passes over
@@ -139,10 +165,13 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     step = 20  # the 22nd character of the text: step 0 is its second
     scored(page, step).dispatch_event("click")  # a click or tap pins it
     assert page.locator("[data-testid=saliency] [data-influence]").count() == 0  # not before it is asked for
-    page.click("[data-testid=saliency-run]")
     page.mouse.move(0, 0)  # the real pointer off the text: only the events below reach it
-    scored(page, step).dispatch_event("click")  # unpinned at once, while the answer is on its way
-    scored(page, 5).dispatch_event("mouseover")
+    page.evaluate("""(step) => {  // in one go, so the answer is surely still on its way
+      const char = (n) => document.querySelector(`[data-testid=score-text] [data-step='${n}']`);
+      document.querySelector('[data-testid=saliency-run]').click();
+      char(step).dispatchEvent(new MouseEvent('click', { bubbles: true }));  // unpins it
+      char(5).dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+    }""", step)
     page.wait_for_function("() => document.querySelector('[data-testid=inspector]').dataset.step === '5'")
     page.evaluate("(text) => window.tempera.saliency(text, 21)", TEXT)  # after the page's own
     assert page.is_hidden("[data-testid=saliency]") and page.text_content(".saliency-status") == ""
@@ -157,8 +186,7 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
     assert all(math.isfinite(value) for _, value in shown) and expected["context_start"] == 0
     check_axe(page, axe, "light")
     page.emulate_media(color_scheme="dark")
-    check_axe(page, axe, "dark")
     page.set_viewport_size({"width": 390, "height": 844})
-    check_axe(page, axe, "dark phone")
+    check_axe(page, axe, "dark, on a phone")
     assert page.errors == []
     page.close()

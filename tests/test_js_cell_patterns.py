@@ -4,7 +4,7 @@ Each pattern's value per character is written out by hand for texts that test it
 (nested and unclosed quotes, stray parentheses, line breaks, accents, characters beyond the
 Basic Multilingual Plane, an empty text); the correlation is held against NumPy's, and is 0,
 never NaN, where a series has no spread; the ranking is checked on activations built so that
-the answer is known.
+the answer is known; the tints follow the value's size and sign.
 """
 
 import json
@@ -125,3 +125,13 @@ def test_a_constant_pattern_ranks_every_unit_at_zero_and_tanh_is_applied_to_c():
     assert got[1] == pytest.approx([math.tanh(-3.0), 0.0]) and got[2] == [0.2, -0.4]
     assert "no activation \"tanh\"" in got[3]["error"]
     assert got[4] == []
+
+
+def test_tints_grow_with_the_value_and_take_its_sign():
+    values = [-1.5, -1, -0.25, 0, 0.4, 1, 2]
+    got = run([{"op": "tint", "value": v} for v in values]
+              + [{"op": "influence", "value": v, "largest": l} for v, l in [(0.5, 2), (2, 2), (0, 0), (3, 2)]])
+    assert [(t["className"], t["alpha"]) for t in got[:7]] == [
+        ("tint-below", "1.000"), ("tint-below", "1.000"), ("tint-below", "0.250"), ("tint-above", "0.000"),
+        ("tint-above", "0.400"), ("tint-above", "1.000"), ("tint-above", "1.000")]
+    assert [t["alpha"] for t in got[7:]] == ["0.250", "1.000", "0.000", "1.000"]

@@ -32,8 +32,13 @@ export class CellView {
     this.active = null; // the character the readout names
     this.marks = [];
     this.layer.addEventListener('change', () => this.showUnit(Number(this.layer.value), this.unitValue()));
+    // While a number is typed, each unit it passes through that exists is shown; on leaving the
+    // field, one past either end wraps around.
     this.unit.addEventListener('input', () => {
-      if (this.unit.value.trim() !== '') this.showUnit(this.layerValue(), Number(this.unit.value));
+      const unit = Number(this.unit.value);
+      if (this.unit.value.trim() !== '' && Number.isInteger(unit) && unit >= 0 && unit <= Number(this.unit.max)) {
+        this.showUnit(this.layerValue(), unit);
+      }
     });
     this.unit.addEventListener('change', () => this.showUnit(this.layerValue(), this.unitValue()));
     this.kind.addEventListener('change', () => this.paint());

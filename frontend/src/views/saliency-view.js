@@ -25,7 +25,7 @@ export class SaliencyView {
         <p class="saliency-what"></p>
         <p class="saliency-text" data-testid="saliency" tabindex="0" role="group"></p>
         <p class="saliency-legend"><span class="saliency-scale" aria-hidden="true"></span>
-          pale: little influence; strongest: the most in this context</p>
+          faint: little influence; full colour: the most in this context</p>
         <details class="help">
           <summary>Exactly what this shows</summary>
           <p>For each earlier character: the size (L2 norm) of the gradient of the log-probability of the
