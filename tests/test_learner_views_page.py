@@ -158,6 +158,10 @@ def test_slider_score_meaning_and_the_inspector_where_the_eye_is(browser, live_s
     assert rects["panel"]["left"] == 0 and rects["panel"]["right"] == pytest.approx(PHONE["width"], abs=1)
     assert rects["char"]["top"] >= 0 and rects["char"]["bottom"] <= rects["panel"]["top"], rects
     assert page.is_visible("[data-testid=inspector] [data-testid=candidate]")
+    scored = "[data-testid=score-text] [data-step='100']"
+    page.click(scored)
+    rects = page.evaluate(RECTS, [scored])
+    assert "sheet" in rects["classes"] and rects["char"]["bottom"] <= rects["panel"]["top"], rects
     page.focus("[data-testid=inspector-close]")  # Escape inside the panel closes it; focus stays near
     page.keyboard.press("Escape")
     assert page.is_hidden("[data-testid=inspector] .inspector-body")

@@ -140,12 +140,14 @@ export class InspectorView {
     const view = this.doc.defaultView;
     if (this.docked) {
       this.body.classList.remove('sheet', 'floating', 'passing');
+      this.doc.body.classList.remove('inspector-sheet-open');
       Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
       return;
     }
     const sheet = this.phone.matches;
     this.body.classList.toggle('sheet', sheet);
     this.body.classList.toggle('floating', !sheet);
+    this.doc.body.classList.toggle('inspector-sheet-open', sheet); // room below the page's end to scroll into
     const element = this.target();
     if (sheet) {
       Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
@@ -250,6 +252,7 @@ export class InspectorView {
     this.hint.hidden = false;
     this.body.hidden = true;
     this.body.classList.remove('floating', 'sheet', 'passing');
+    this.doc.body.classList.remove('inspector-sheet-open');
     this.summary.textContent = '';
     this.saliency?.clear();
   }
