@@ -48,10 +48,12 @@ export class Page {
     await this.training.start(runLanes);
   }
 
-  // The page below the controls shows once its lanes are in: until then it is kept from view,
-  // so that their coming moves nothing under the reader's eye.
-  shown() {
-    this.controls.form.closest('main')?.classList.remove('starting');
+  // The page shows in two parts as it starts, each kept from view until what it holds is in, so
+  // that nothing comes in under the reader's eye: `part` 'starting', the lanes and what sits
+  // above them; 'loading', what sits below the lanes, once the model is open and the first-step
+  // chart drawn.
+  shown(part) {
+    this.controls.form.closest('main')?.classList.remove(part);
   }
 
   // The views' buttons and edits, wired to the page.

@@ -50,7 +50,8 @@ export async function startPage(page, addressNotes) {
   try {
     await startFromAddress(page, addressNotes);
   } catch (error) {
-    page.shown();
+    page.shown('starting');
+    page.shown('loading');
     page.messages.showError(error.lines ?? error.message);
     page.messages.setStatus('Not ready.');
     throw error;
@@ -63,7 +64,7 @@ async function startFromAddress(page, addressNotes) {
   const { state, notes } = readUrl();
   page.controls.fill(state);
   page.lanes.set(state.temperatures, state.filters);
-  page.shown();
+  page.shown('starting');
   page.listen();
   let backend = await chooseBackend(state.backend);
   messages.showUrlNotes([...addressNotes, ...notes, backend.note].filter(Boolean));
@@ -94,4 +95,5 @@ async function startFromAddress(page, addressNotes) {
   messages.setStatus(`Ready: running on ${backendWords(backend.name)}.`,
     { backend: `Backend: ${backend.name} (${backend.reason})` });
   await page.chartSeed(state.seed, state.mode);
+  page.shown('loading');
 }
