@@ -67,6 +67,7 @@ export class CellView {
 
   // A new activations dict (inside-model.js): its text, and the layer and unit kept where they fit.
   show(data) {
+    const previousLayer = this.layerValue() || 0;
     this.data = data;
     this.layer.replaceChildren(...data.layers.map((layer, index) => new Option(
       `${index + 1}${index === 0 ? ' (reads the characters)' : ''}${index === data.layers.length - 1 && index > 0 ? ' (the last)' : ''}`,
@@ -82,7 +83,7 @@ export class CellView {
     this.active = null;
     this.marks = [];
     this.root.hidden = false;
-    const layer = Math.min(this.layerValue() || 0, data.layers.length - 1);
+    const layer = Math.min(previousLayer, data.layers.length - 1);
     this.showUnit(layer, this.unitValue());
   }
 
