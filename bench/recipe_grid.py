@@ -96,7 +96,8 @@ def read_result(run: str) -> dict:
             "timing": config.get("timing", {})}
 
 
-def run_cell(size: str, text: str, minutes: float, specs: list, work: str, parallel: int) -> list:
+def run_cell(size: str, text: str, minutes: float, specs: list, work: str, parallel: int,
+             keep_case: bool = False) -> list:
     results = []
     pending = [spec for spec in specs if not os.path.isfile(result_file(work, size, minutes, spec))]
     for start in range(0, len(pending), parallel):
@@ -108,7 +109,7 @@ def run_cell(size: str, text: str, minutes: float, specs: list, work: str, paral
             shutil.rmtree(run, ignore_errors=True)
             command = [sys.executable, "-m", "tempera.cli", "train", "--corpus", text, "--run", run,
                        "--epochs", "100000", "--time-budget", str(minutes), "--verbose", "0",
-                       *recipe_options(spec)]
+                       *recipe_options(spec), *(["--keep-case"] if keep_case else [])]
             log = open(run + ".log", "w", encoding="utf-8")
             processes.append((spec, run, log, time.monotonic(),
                               subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
@@ -205,6 +206,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="runs of one cell at a time")
     parser.add_argument("--text", action="append", default=[], metavar="SIZE=PATH")
     parser.add_argument("--work", default="/tmp/grid")
+    parser.add_argument("--keep-case", action="store_true",
+                        help="train with --keep-case (use another --work for such runs)")
     parser.add_argument("--table-only", action="store_true")
     args = parser.parse_args()
     os.makedirs(os.path.join(args.work, "runs"), exist_ok=True)
@@ -213,7 +216,7 @@ def main() -> None:
         for minutes in args.minutes:
             for size in args.sizes:
                 run_cell(size, make_text(size, args.work, given), minutes, args.recipes, args.work,
-                         args.parallel)
+                         args.parallel, args.keep_case)
     print(table(args.work))
 
 
