@@ -153,9 +153,12 @@ def test_cells_finder_and_saliency_follow_the_model(browser, live_server):
       getSelection().addRange(range);
     }""")
     page.click("[data-testid=cell-mark]")
-    assert page.eval_on_selector_all(".cell-marked", "els => els.map((e) => Number(e.dataset.index))") == [3, 4, 5, 6]
+    page.focus("#cell-text")
+    page.keyboard.press("Home")
+    page.keyboard.press("Space")  # and the first character by keyboard
+    assert page.eval_on_selector_all(".cell-marked", "els => els.map((e) => Number(e.dataset.index))") == [0, 3, 4, 5, 6]
     page.click("[data-testid=cell-find]")
-    marked = [1.0 if 3 <= i <= 6 else 0.0 for i in range(len(chars))]
+    marked = [1.0 if i == 0 or 3 <= i <= 6 else 0.0 for i in range(len(chars))]
     top = page.eval_on_selector("[data-testid=cell-finder] li", "e => ({...e.dataset})")
     tanh_c = np.tanh(reference["layers"][int(top["layer"])]["c"][:, int(top["unit"])])
     assert float(top["score"]) == pytest.approx(abs(np.corrcoef(tanh_c, marked)[0, 1]), abs=1e-6)

@@ -24,7 +24,8 @@ export class CellFinder {
     this.measure = $('cell-measure');
     this.list = $('cell-finder');
     this.status = $('cell-finder-status');
-    this.marks = [];
+    this.marked = new Set(); // the indices of the characters the person marked
+    this.cells.onMark = (index) => this.toggle(index);
     this.pattern.replaceChildren(...Object.entries(PATTERNS).map(([id, { label }]) => new Option(label, id)));
     this.pattern.addEventListener('change', () => this.describe());
     this.run.addEventListener('click', () => this.find());
@@ -48,20 +49,42 @@ export class CellFinder {
     this.root.hidden = !this.cells.data;
   }
 
-  setMarks(marks) {
-    this.marks = marks;
-    this.cells.setMarks(marks);
-    const count = marks.reduce((sum, [start, end]) => sum + end - start, 0);
-    this.status.textContent = marks.length ? `${count.toLocaleString('en')} characters marked.` : '';
+  // The marked characters as [start, end) spans, in order.
+  get marks() {
+    const spans = [];
+    for (const index of [...this.marked].sort((a, b) => a - b)) {
+      const last = spans[spans.length - 1];
+      if (last && last[1] === index) last[1] += 1;
+      else spans.push([index, index + 1]);
+    }
+    return spans;
+  }
+
+  setMarks(spans) {
+    this.marked = new Set(spans.flatMap(([start, end]) => Array.from({ length: end - start }, (_, k) => start + k)));
+    this.showMarks();
+  }
+
+  showMarks() {
+    this.cells.setMarks(this.marks);
+    const count = this.marked.size;
+    this.status.textContent = count ? `${count.toLocaleString('en')} character${count === 1 ? '' : 's'} marked.` : '';
   }
 
   markSelection() {
     const span = this.cells.selectedSpan();
     if (!span) {
-      this.status.textContent = 'Select some of the text above first (drag over it, or Shift with the arrow keys), then mark it.';
+      this.status.textContent = 'Select some of the text above first (drag over it), then mark it; or focus the text and press Space at a character.';
       return;
     }
     this.setMarks([...this.marks, span]);
+  }
+
+  // Space at a character of the text: marked if it was not, unmarked if it was.
+  toggle(index) {
+    if (this.marked.has(index)) this.marked.delete(index);
+    else this.marked.add(index);
+    this.showMarks();
   }
 
   find() {
@@ -76,7 +99,7 @@ export class CellFinder {
       '(1: it follows the pattern exactly, or its opposite; 0: not at all).';
     if (values.length < 2 || isConstant(values)) {
       this.list.replaceChildren();
-      this.status.textContent = id === 'marked' && this.marks.length === 0
+      this.status.textContent = id === 'marked' && this.marked.size === 0
         ? 'Mark some of the text first: select it, then press "Mark the selection".'
         : `The pattern "${PATTERNS[id].label}" is the same at every character of this text, so no unit can follow it: try a text where it changes.`;
       return;

@@ -3,7 +3,8 @@
 // field whose arrow keys step through them, and Previous / Next) and what to show of it:
 // tanh(c), the cell state, or h, the output; both lie in -1..1, drawn blue below 0 and orange
 // above it, stronger further from 0. With the text focused the arrow keys move from character
-// to character and the value is said in words, so colour is never the only way to read it.
+// to character and the value is said in words, so colour is never the only way to read it;
+// Space marks or unmarks the character for the finder's "a pattern I mark".
 import { KINDS, unitSeries } from '../cell-patterns.js';
 import { visibleChar } from './format.js';
 import { tintOf } from './tints.js';
@@ -31,6 +32,7 @@ export class CellView {
     this.spans = [];
     this.active = null; // the character the readout names
     this.marks = [];
+    this.onMark = null; // onMark(index): Space at a character marks or unmarks it for the finder
     this.layer.addEventListener('change', () => this.showUnit(Number(this.layer.value), this.unitValue()));
     // While a number is typed, each unit it passes through that exists is shown; on leaving the
     // field, one past either end wraps around.
@@ -157,6 +159,11 @@ export class CellView {
   }
 
   onKey(event) {
+    if (event.key === ' ' && this.active !== null && this.onMark) {
+      event.preventDefault();
+      this.onMark(this.active);
+      return;
+    }
     const moves = { ArrowLeft: -1, ArrowRight: 1 };
     const last = this.spans.length - 1;
     let index = null;
