@@ -84,6 +84,11 @@ def test_a_whole_run_shifts_nothing(browser, shipped_server, viewport):
     assert status == "Done: 4 lanes, 300 characters each.", status
     assert page.locator("[data-testid=status]").bounding_box() == status_box
     page.wait_for_timeout(300)  # a shift after the last redraw still counts
+    if viewport["width"] > 600:  # the inspector follows a pointer passing over the text
+        for step in (5, 40, 9):
+            page.hover(f"[data-testid=lane-text] [data-step='{step}']")
+            page.wait_for_timeout(150)
+        page.mouse.move(2, 2)
     cls, every, shifts = shifts_of(page, viewport)
     # The details behind the short sentence; each lane's mood its own, and never cut short.
     assert page.text_content("[data-testid=status-details]").startswith("Backend: wasm (chosen in the URL")

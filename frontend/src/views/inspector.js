@@ -141,7 +141,7 @@ export class InspectorView {
     if (this.docked) {
       this.body.classList.remove('sheet', 'floating', 'passing');
       this.doc.body.classList.remove('inspector-sheet-open');
-      Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
+      Object.assign(this.body.style, { left: '', top: '', transform: '', width: '', maxHeight: '' });
       return;
     }
     const sheet = this.phone.matches;
@@ -150,7 +150,7 @@ export class InspectorView {
     this.doc.body.classList.toggle('inspector-sheet-open', sheet); // room below the page's end to scroll into
     const element = this.target();
     if (sheet) {
-      Object.assign(this.body.style, { left: '', top: '', width: '', maxHeight: '' });
+      Object.assign(this.body.style, { left: '', top: '', transform: '', width: '', maxHeight: '' });
       if (scroll && element) {
         const by = scrollAboveSheet(element.getBoundingClientRect(), this.body.offsetHeight, view.innerHeight);
         if (by) view.scrollBy(0, by);
@@ -168,11 +168,11 @@ export class InspectorView {
     const positioned = container && view.getComputedStyle(container).position !== 'static';
     const origin = positioned ? container.getBoundingClientRect() : { left: -view.scrollX, top: -view.scrollY };
     const border = positioned ? { left: container.clientLeft, top: container.clientTop } : { left: 0, top: 0 };
-    Object.assign(this.body.style, {
-      left: `${spot.left - origin.left - border.left}px`,
-      top: `${spot.top - origin.top - border.top}px`,
-      maxHeight: `${Math.floor(spot.maxHeight)}px`,
-    });
+    // Moved by a transform, from one character to the next, so that the browser counts no
+    // layout shift as a pointer passes over the text.
+    const x = spot.left - origin.left - border.left;
+    const y = spot.top - origin.top - border.top;
+    Object.assign(this.body.style, { transform: `translate(${x}px, ${y}px)`, maxHeight: `${Math.floor(spot.maxHeight)}px` });
     this.body.dataset.side = spot.side;
   }
 
