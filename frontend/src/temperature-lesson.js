@@ -48,10 +48,10 @@ export function temperatureSentence(p, t, name = (i) => String(i)) {
   const at = `At ${temperatureText(t)}`;
   const choice = `the first choice (${name(firstIndex)})`;
   if (t === 0) {
-    return `${at} the lane always takes ${choice}: no chance at all, the same text every time, often repeating itself.`;
+    return `${at} the text always takes ${choice}: no chance at all, the same text every time, often repeating itself.`;
   }
   if (Math.abs(t - 1) < 1e-9) {
-    return `${at} the lane draws by the model's own odds: ${choice} ${roundShare(first)}, ` +
+    return `${at} each draw follows the model's own odds: ${choice} ${roundShare(first)}, ` +
       `the characters outside its top ${TOP} ${roundShare(rare)} together.`;
   }
   if (t < 1) {
