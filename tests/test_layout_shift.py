@@ -58,15 +58,19 @@ def shifts_of(page, viewport):
 TERM = "[data-testid=lane-stats] button.term[data-term=entropy]"
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
+# A laptop, a phone, and a tall screen that shows the first-step chart and the score below it
+# as the page starts.
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844},
+                                      {"width": 1280, "height": 1600}], ids=["desktop", "phone", "tall"])
 def test_a_whole_run_shifts_nothing(browser, shipped_server, viewport):
     """Before the page kept room for them, a run here shifted (CLS, desktop 0.236, phone 0.133;
     more after the click): the lanes, added once the script ran, pushing down the insight; the
     first-step chart appearing once ready; the model's facts filling the header (three lines on a
     phone); the Generate row re-wrapping when "Lanes by" appeared; the status changing height
     from a two-line "Ready: …" to "Generating…" and back; each lane growing as its text streamed
-    and its statistics re-wrapping as their figures came."""
+    and its statistics re-wrapping as their figures came; on a tall screen, the first-step chart
+    pushing the score down once drawn; the inspector's panel moving from character to character
+    as a pointer passed over the text."""
     context = browser.new_context(viewport=viewport)
     context.add_init_script(OBSERVE)
     page = context.new_page()
