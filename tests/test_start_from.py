@@ -106,8 +106,8 @@ def test_the_rule_starts_a_small_text_it_knows_from_the_shipped_model():
     assert "--start-from" in choice.line and choice.inputs["start_coverage"] == 0.999
     # Not when the text has characters the model does not know, nor a big text, nor when the
     # shape was set by hand; a learning rate set by hand is kept.
-    assert choose_recipe(31_634, 3, 100_000, offer=offer(0.97)).start == "nietzsche"
-    assert choose_recipe(31_634, 3, 100_000, offer=offer(0.95)).start is None
+    assert choose_recipe(31_634, 3, 100_000, offer=offer(0.951)).start == "nietzsche"
+    assert choose_recipe(31_634, 3, 100_000, offer=offer(0.949)).start is None
     assert choose_recipe(START_BELOW_CHARS, 3, 100_000, offer=offer()).start is None
     assert choose_recipe(31_634, 3, 100_000, {"units": 64}, offer=offer()).start is None
     assert choose_recipe(31_634, 3, 100_000, {"learning_rate": 0.01}, offer=offer()).recipe.learning_rate == 0.01
@@ -118,7 +118,7 @@ def test_the_rule_starts_a_small_text_it_knows_from_the_shipped_model():
 
 
 ENGLISH = "the shipped model knows every one of these characters, so it starts from them.\n" * 60
-FOREIGN = ENGLISH[:2000] + "永劫回帰 " * 30  # 5.6 % of it characters the shipped model does not know
+FOREIGN = ENGLISH[:2000] + "永劫回帰 " * 40  # 7.2 % of it characters the shipped model does not know
 
 
 def config_for(*options, text=ENGLISH):
@@ -155,7 +155,7 @@ def test_a_new_run_records_where_it_started_and_a_resumed_one_keeps_it():
 def test_a_text_with_characters_the_model_does_not_know_starts_from_random_weights():
     config, line, _ = config_for(text=FOREIGN)
     assert "start_from" not in config and " from nietzsche" not in line
-    assert config["recipe_choice"]["start_coverage"] < 0.96
+    assert config["recipe_choice"]["start_coverage"] < 0.95
     # Named by hand, it starts from it all the same, the unknown characters new.
     named, line, _ = config_for("--start-from", "nietzsche", text=FOREIGN)
     assert "--start-from" in line and "永" in named["start_from"]["chars"]["new"]
