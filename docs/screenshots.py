@@ -101,6 +101,7 @@ class Shooter:
         page.evaluate("window.scrollTo(0, 0)")
 
     def show(self, page, selector, block="start"):
+        page.mouse.move(1, 1)  # off the text: a pointer resting on it would open the inspector
         page.evaluate("([s, block]) => document.querySelector(s).scrollIntoView({ block })", [selector, block])
 
     def generate(self, page, length, *, during=None):
@@ -113,6 +114,7 @@ class Shooter:
             page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled")
             page.fill("[data-testid=length]", str(length))
         page.click("[data-testid=generate]")
+        page.mouse.move(1, 1)
         page.wait_for_function(DONE, arg=length, timeout=180000)
 
     def score(self, page):
