@@ -404,8 +404,10 @@ def test_the_page_serves_the_good_model_and_names_the_broken_ones(browser, tmp_p
             assert ('model "nietzsche" (models/b-swapped/) is unavailable: weight shard '
                     f"{SHARD} is not the one this bundle was exported with") in error, error
             options = page.eval_on_selector_all("#model option", "(os) => os.map((o) => [o.textContent, o.disabled])")
+            # Each bundle by its folder, the text it was trained on as detail, controls as code points.
             assert [text.split(" (unavailable")[0] for text, _ in options] == [
-                "nietzsche[U+202E]", "nietzsche (b-swapped)", "nietzsche (c-good)"]
+                "a-nan (trained on nietzsche[U+202E])", "b-swapped (trained on nietzsche)",
+                "c-good (trained on nietzsche)"]
             assert [disabled for _, disabled in options] == [True, True, False]
             got = page.evaluate("(o) => window.tempera.generate(o)", {
                 "seedText": "the", "temperatures": [0], "length": 10, "rngSeed": 1, "mode": "stateful"})
