@@ -88,7 +88,9 @@ PAGE_RUN = """async () => {
     const check = () => (generate.disabled ? setTimeout(check, 20) : resolve());
     setTimeout(check, 20);
   });
-  const status = document.querySelector('[data-testid=status]').textContent;
+  // The run's speed is in the status's details (in the status itself on older pages).
+  const status = (document.querySelector('[data-testid=status-details]') ??
+    document.querySelector('[data-testid=status]')).textContent;
   return Number(/\\((\\d+) steps\\/s/.exec(status)[1]);
 }"""
 
@@ -302,7 +304,7 @@ def measure_likelihood(browser, url, repeats):
     during = page.evaluate(CLICK_DELAYS, 40)
     page.wait_for_function("() => !document.querySelector('[data-testid=generate]').disabled",
                            timeout=600_000)
-    seconds_status = page.text_content("[data-testid=status]")
+    seconds_status = page.text_content("[data-testid=status-details]")
     after = page.evaluate(CLICK_DELAYS, 20)
     heap_after = page.evaluate(HEAP_PROBE)
     facts = page.evaluate(LONG_RUN_FACTS)

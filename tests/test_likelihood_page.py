@@ -113,6 +113,9 @@ def fill_form(page, seed, temperatures, length, rng, mode):
     page.fill("[data-testid=length]", str(length))
     page.fill("[data-testid=rng-seed]", str(rng))
     page.select_option("[data-testid=mode]", mode)
+    # Lanes scrolling together would move the text under a pointer that stays still, and with it
+    # the character the inspector shows; that they follow is test_keep_and_compare_page's.
+    page.set_checked("[data-testid=scroll-together]", False)
     lanes = page.locator("[data-testid=lane]")
     while lanes.count() > len(temperatures):
         lanes.last.locator("[data-testid=remove-lane]").click()
@@ -184,6 +187,9 @@ INSPECTOR_SHOWS = """([step, label]) => {
 
 def point_at(page, selector, index, step, label, pointed):
     """Puts the mouse on a step's character and reads the inspector."""
+    # Off the text first: a pointer left on a lane would point at whatever character the
+    # scrolling below brings under it, after the event sent for `step`.
+    page.mouse.move(0, 0)
     located = page.evaluate(LOCATE_STEP, [selector, index, step])
     if located is None:
         page.wait_for_function("([s, i, k]) => document.querySelectorAll(s)[i].querySelector(`[data-step=\"${k}\"]`)",
