@@ -4,21 +4,10 @@ import { LaneRecords } from './likelihood.js';
 import { SeedError } from './vocab.js';
 import { checkRngSeed, draw, LaneUniforms } from './sampling.js';
 import { LookaheadStepper, probabilitiesAfter, ReadBackStepper, scoreStepper, WindowStepper } from './steppers.js';
+import { nextTurn } from './next-turn.js';
 
 const PRIME_CHUNK = 32; // priming steps between checks of the clock
 const SLICE_MS = 12; // longest stretch of work before the page gets a turn
-
-// Resolves on the next macrotask: unlike a resolved promise, it lets clicks and typing in.
-function nextTurn() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close(); // an open port would keep a Node process alive
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 // Rejects with signal.reason as soon as the signal aborts: a read-back from a lost GPU
 // context never settles, and generation must not hang on it.

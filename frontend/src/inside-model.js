@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeState, LstmGraph } from './lstm-graph.js';
 import { checkMode, MODES } from './run-options.js';
 import { listChars, SeedError } from './vocab.js';
+import { nextTurn } from './next-turn.js';
 
 export const ACTIVATION_NOTE = "h: the layer's output after reading the character; c: the raw cell state " +
   'after it (the page shows it through tanh(c), in -1..1)';
@@ -22,18 +23,6 @@ const WINDOW_BATCH = 128; // window mode: windows run together as lanes
 const SLICE_MS = 12; // longest stretch of work before the page gets a turn
 
 export class InsideModelError extends Error {}
-
-// Resolves on the next macrotask, as the generator's turns do: clicks and typing get in.
-function nextTurn() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close(); // an open port would keep a Node process alive
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 // Turns for the page while the work goes on, and its end as soon as a signal aborts.
 class Turns {

@@ -3,21 +3,8 @@
 // generator keeps its own fast steps (steps/); nothing here runs while it generates.
 import * as tf from '@tensorflow/tfjs';
 
+import { activation } from './steps/generic.js';
 import { readWeights } from './steps/model-weights.js';
-
-// Keras's activations as TensorFlow.js ops (tempera/lstm.py's ACTIVATIONS).
-const ACTIVATIONS = {
-  sigmoid: (x) => tf.sigmoid(x),
-  hard_sigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
-  tanh: (x) => tf.tanh(x),
-  linear: (x) => x,
-};
-
-function activation(name) {
-  const fn = ACTIVATIONS[name];
-  if (!fn) throw new Error(`unsupported LSTM activation ${name}`);
-  return fn;
-}
 
 export class LstmGraph {
   // model: the bundle's layers-model; its weight tensors stay the model's.

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { TensorStateStep } from './tensor-state.js';
 
+// Keras's activations as TensorFlow.js ops (tempera/lstm.py's ACTIVATIONS).
 const ACTIVATIONS = {
   sigmoid: (x) => tf.sigmoid(x),
   hard_sigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
@@ -12,7 +13,7 @@ const ACTIVATIONS = {
   linear: (x) => x,
 };
 
-function activation(name) {
+export function activation(name) {
   const fn = ACTIVATIONS[name];
   if (!fn) throw new Error(`unsupported LSTM activation ${name}`);
   return fn;
