@@ -12,15 +12,13 @@ tenth of the shipped model's corpus, the part held out from its training.
 
 import argparse
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from harness import free_port, launch_chromium  # noqa: E402
+from harness import launch_chromium  # noqa: E402
+from screenshots import serve, shrink  # noqa: E402  (docs/screenshots.py, beside this script)
 
 TEXT = (
     " Dionysos and in the\nChristian Easter festivals and religious mysteries. But we still\n"
@@ -31,35 +29,6 @@ TEXT = (
     "God's son? The proof of\nsuch an assertion is"
 )
 PATTERNS = ["digits", "quotes", "parentheses", "line", "word", "space", "vowels"]
-
-
-def serve() -> tuple:
-    """`tempera serve` of the shipped model on a free port: (process, url), once it answers."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tempera", "serve", "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url + "api/models", timeout=5).read()
-            return process, url
-        except OSError:
-            if time.time() > deadline or process.poll() is not None:
-                process.terminate()
-                raise SystemExit(f"tempera serve did not answer at {url}") from None
-            time.sleep(0.5)
-
-
-def shrink(path: str) -> None:
-    """A 256-colour palette where Pillow is installed: the PNG stays small."""
-    try:
-        from PIL import Image
-    except ImportError:
-        return
-    with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    small.save(path, optimize=True)
 
 
 def shoot(browser, url: str, out: str) -> None:
