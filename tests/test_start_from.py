@@ -15,7 +15,7 @@ from helpers import SHIPPED_BUNDLE, SMALL_TEXT
 from tempera.cli import main, parser
 from tempera.errors import TemperaError
 from tempera.training.options import check_same_recipe, choose_for_text, new_config
-from tempera.training.recipes import FINE_TUNE, START_BELOW_CHARS, StartOffer, choose_recipe
+from tempera.training.recipes import FINE_TUNE, FINE_TUNE_BIG, START_BELOW_CHARS, StartOffer, choose_recipe
 from tempera.training.start_model import (NEW_CHAR_BIAS_BELOW, StartModel, char_sources,
                                           check_architecture, coverage, mapped_weights,
                                           read_start_model)
@@ -68,7 +68,8 @@ def test_each_character_takes_the_weights_of_the_same_character_its_lower_case_o
     for mapped, source in zip(weights[1:-2], start.weights[1:-2]):
         assert np.array_equal(mapped, source)
     assert char_sources(start, chars) == {"kept": [" ", "a"], "from_lowercase": ["A"], "new": ["z"]}
-    assert coverage(counts, start.vocabulary) == pytest.approx(15 / 18)
+    # Upper case counts as known, through its lower case: all but the two 'z's.
+    assert coverage(counts, start.vocabulary) == pytest.approx(16 / 18)
 
 
 def test_a_model_of_another_shape_cannot_take_the_weights():
@@ -109,6 +110,13 @@ def test_the_rule_starts_a_small_text_it_knows_from_the_shipped_model():
     assert choose_recipe(31_634, 3, 100_000, offer=offer(0.951)).start == "nietzsche"
     assert choose_recipe(31_634, 3, 100_000, offer=offer(0.949)).start is None
     assert choose_recipe(START_BELOW_CHARS, 3, 100_000, offer=offer()).start is None
+    # A big text given the time for two layers starts from it too, at its own rate and dropout.
+    big = choose_recipe(1_003_855, 30, 100_000, offer=offer())
+    assert big.start == "nietzsche" and (big.recipe.layers, big.recipe.units) == (2, 256)
+    assert (big.recipe.dropout, big.recipe.learning_rate) == (
+        FINE_TUNE_BIG["dropout"], FINE_TUNE_BIG["learning_rate"])
+    assert "adapting it holds out better than a new model" in big.reason
+    assert choose_recipe(1_003_855, 10, 100_000, offer=offer()).start is None
     assert choose_recipe(31_634, 3, 100_000, {"units": 64}, offer=offer()).start is None
     assert choose_recipe(31_634, 3, 100_000, {"learning_rate": 0.01}, offer=offer()).recipe.learning_rate == 0.01
     # Named by hand, it is used whatever the text.

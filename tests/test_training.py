@@ -165,6 +165,11 @@ def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_pa
     history = json.load(open(os.path.join(run, "history.json")))
     assert state["epochs_done"] == history[-1]["epoch"] >= 1
     assert os.path.isfile(os.path.join(run, state["checkpoint"]))
+    # The learning rate fell with the time: the last checkpoint was written near the budget's end.
+    config = json.load(open(os.path.join(run, "config.json")))
+    assert "time budget" in config["learning_rate_schedule"]
+    last_rate = float(checkpoint_learning_rate(os.path.join(run, state["checkpoint"])))
+    assert 0.049 * config["recipe"]["learning_rate"] <= last_rate < 0.5 * config["recipe"]["learning_rate"]
     again = run_cli("train", "--run", run, "--epochs", str(state["epochs_done"] + 1), "--verbose", "0")
     assert again.returncode == 0, again.stderr
     assert f"after epoch {state['epochs_done']}" in again.stdout
@@ -176,6 +181,12 @@ def test_time_budget_is_the_wall_clock_of_the_whole_command(small_corpus, tmp_pa
     vocab = json.load(open(os.path.join(run, "vocab.json")))
     [reference] = measure_held_out(config, vocab, [bundle], 60)
     assert meta["held_out"]["loss_nats_per_char"] == pytest.approx(reference, abs=2e-4)
+
+
+def checkpoint_learning_rate(path: str) -> float:
+    import tf_keras as keras
+
+    return keras.backend.get_value(keras.models.load_model(path).optimizer.learning_rate)
 
 
 def test_dropout_trains_records_and_exports_without_dropout_layers(small_corpus, tmp_path, capfd):

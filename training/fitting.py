@@ -21,6 +21,7 @@ from .recipes import Recipe
 from .run_folder import BACKUP_FOLDER, EpochResult, RunFolder
 from .clock import WallClock, running_timing
 from .samples import epoch_samples, expected_seconds
+from .schedule import TimeSchedule, describe as describe_schedule
 from .start_model import SHIPPED, mapped_weights, read_start_model
 from .stopped import ctrl_c_before_training
 
@@ -139,6 +140,8 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
         config["baselines"] = measure_baselines(corpus.ids, len(vocab), config["val_fraction"], recipe.maxlen)
     # While this command trains: when it started and its budget, for `tempera serve --runs`.
     config["timing"] = running_timing(getattr(args, "started", None), args.time_budget)
+    config["learning_rate_schedule"] = describe_schedule(
+        args.time_budget if cluster.workers == 1 else None, recipe.lr_decay)
     writes.write_config(config)
 
     train_ids, val_ids = split_held_out(corpus.ids, config["val_fraction"])
@@ -160,7 +163,7 @@ def train_into(cluster, run, writes, config, resuming, corpus, vocab, args) -> i
     print(f"corpus {corpus.name}: {len(corpus.ids):,} chars, {len(vocab)} distinct; "
           f"training on {len(train_ids):,}, holding out {len(val_ids):,}; recipe {recipe.name}: "
           f"{recipe.layers}x LSTM({recipe.units}), batch {recipe.batch}, "
-          f"{recipe.optimizer} lr {recipe.learning_rate}", flush=True)
+          f"{recipe.optimizer} lr {recipe.learning_rate}, {config['learning_rate_schedule']}", flush=True)
     print(cluster.describe(recipe.batch), flush=True)
 
     held_out = HeldOut(val_ids, len(vocab), recipe.units, recipe.layers, recipe.maxlen)
@@ -324,6 +327,10 @@ class EpochLoop:
         # A time slice may hold many passes over a short text, each shuffled anew.
         passes = max(1, EPOCH_CHARS // max(1, len(train_tensor))) if slice_seconds else 1
         callbacks = [flags]
+        if self.clock.budget is not None and self.cluster.workers == 1:
+            # One process: several workers would each read their own clock, and their copies
+            # of the weights would part.
+            callbacks.append(TimeSchedule(recipe.learning_rate, self.clock))
         if self.cluster.workers > 1:
             # A worker lost mid-epoch costs at most backup_every batches: the cluster, started
             # again, goes on from the backup, which fit() removes when the epoch ends.

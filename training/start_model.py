@@ -80,9 +80,11 @@ def source_char(char: str, known) -> str | None:
 
 
 def coverage(counts: Counter, start_vocabulary: list) -> float:
-    """The share of the text's characters that the start model knows as they are."""
+    """The share of the text's characters that the start model has weights for: as they are,
+    or (upper case) its lower case's."""
     known = set(start_vocabulary)
-    return sum(n for c, n in counts.items() if c in known) / max(1, sum(counts.values()))
+    return (sum(n for c, n in counts.items() if source_char(c, known) is not None)
+            / max(1, sum(counts.values())))
 
 
 def char_sources(start: StartModel, chars: list) -> dict:
