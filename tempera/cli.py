@@ -285,7 +285,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--start-from", metavar="MODEL",
                        help="start from a trained model's weights: 'nietzsche' (the shipped model), "
                        "an exported bundle's folder, or 'none' for random weights (default: the "
-                       "shipped model for a small text whose characters it knows, else none)")
+                       "shipped model for a text whose characters it knows, when the text is small or the "
+                       "time lets two layers see it a few times; else none)")
     train.add_argument("--seed", type=int, help="random seed of the run (default 1337)")
     train.add_argument("--strategy", choices=["one", "mirrored", "multi-worker"], default="one",
                        help="one device (default); mirrored: this machine's GPUs; multi-worker: "
