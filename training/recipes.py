@@ -200,7 +200,8 @@ def choose_recipe(train_chars: int, budget_minutes: float | None, epochs: int,
     minutes = equivalent_minutes(train_chars, budget_minutes, epochs)
     deep = is_deep(train_chars, minutes, budget_minutes is not None)
     start = offer if starts_from(offer, train_chars, deep, by_hand) else None
-    tuning = FINE_TUNE if train_chars < START_BELOW_CHARS else FINE_TUNE_BIG
+    small = train_chars < START_BELOW_CHARS
+    tuning = FINE_TUNE if small else FINE_TUNE_BIG
     chosen = ({**tuning, "units": start.units, "layers": start.layers} if start else
               chosen_numbers(train_chars, minutes, budget_minutes is not None))
     numbers = {**chosen, **by_hand}
@@ -214,7 +215,7 @@ def choose_recipe(train_chars: int, budget_minutes: float | None, epochs: int,
         reason += (f", starting from the shipped model {start.name}, which knows "
                    f"{percent(start.coverage)} of the text's characters: "
                    + ("a text this small adapts it better than it teaches a new model"
-                      if train_chars < START_BELOW_CHARS else
+                      if small else
                       "adapting it holds out better than a new model in the same time"))
     if by_hand:
         reason += f"; set by hand: {', '.join(option(k) for k in by_hand)}"
